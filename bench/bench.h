@@ -1,0 +1,17 @@
+// bench.h — the strata-bench command's shared options and its benchmarks.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace strata::bench {
+
+struct Options {
+    bool json = false;
+    std::uint64_t packets = 2'000'000;
+    std::filesystem::path driver_dir;
+};
+
+int run_datapath(const Options& options);
+
+}  // namespace strata::bench

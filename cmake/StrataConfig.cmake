@@ -1,0 +1,6 @@
+# CMake package for out-of-tree drivers: find_package(Strata) then strata_add_driver(name src.c).
+include(${CMAKE_CURRENT_LIST_DIR}/StrataTargets.cmake)
+if(NOT DEFINED STRATA_DRIVER_OUTPUT_DIRECTORY)
+  set(STRATA_DRIVER_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/drivers)
+endif()
+include(${CMAKE_CURRENT_LIST_DIR}/StrataDriver.cmake)

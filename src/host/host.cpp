@@ -1,0 +1,230 @@
+// host.cpp — strata::Host, the embedding API (include/strata/host.hpp): the registry, the
+// processors, driver images, adapter instances and bindings of one in-process host.
+#include "strata/host.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include "host/driver_image.h"
+#include "ndis/binding.h"
+#include "ndis/library.h"
+#include "ntos/processor.h"
+#include "registry/registry.h"
+#include "registry/root.h"
+#include "verifier/verifier.h"
+
+namespace strata {
+namespace {
+
+constexpr std::string_view kNetClassKey =
+    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}";
+constexpr std::string_view kServicesKey = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\";
+
+std::string new_guid() {
+    std::random_device device;
+    std::uniform_int_distribution<unsigned> byte(0, 255);
+    unsigned char b[16];
+    for (auto& x : b) x = static_cast<unsigned char>(byte(device));
+    b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+    char text[40];
+    std::snprintf(text, sizeof text, "{%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X}", b[0],
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return text;
+}
+
+}  // namespace
+
+struct Host::Impl {
+    HostOptions options;
+    std::unique_ptr<registry::Registry> registry;
+    std::vector<std::unique_ptr<host::DriverImage>> images;
+    std::vector<AdapterInfo> adapters;
+
+    host::DriverImage* image(std::string_view service) const {
+        for (const auto& i : images)
+            if (ndis::iequals(i->service(), service)) return i.get();
+        return nullptr;
+    }
+
+    std::filesystem::path image_path(std::string_view service) const {
+        std::string key = std::string(kServicesKey) + std::string(service);
+        if (auto path = registry->get_value(key, "ImagePath"); path && path->type() == registry::ValueType::Sz) {
+            std::filesystem::path p = path->as_string();
+            if (p.is_absolute()) return p;
+            return options.root / p;
+        }
+        return options.driver_dir / (std::string(service) + ".sys");
+    }
+
+    std::string next_instance_key() {
+        std::vector<std::string> existing = registry->key_exists(kNetClassKey) ? registry->subkeys(kNetClassKey)
+                                                                               : std::vector<std::string>{};
+        for (unsigned index = 0;; ++index) {
+            char name[8];
+            std::snprintf(name, sizeof name, "%04u", index);
+            bool taken = false;
+            for (const auto& e : existing) taken = taken || ndis::iequals(e, name);
+            if (!taken) return std::string(kNetClassKey) + "\\" + name;
+        }
+    }
+
+    void unload(host::DriverImage& image) {
+        ndis::Library& library = ndis::Library::instance();
+        if (ndis::MiniportDriver* driver = library.find_miniport_driver(image.driver_object())) {
+            std::vector<ndis::Miniport*> adapters;
+            {
+                std::lock_guard lock(library.mutex);
+                adapters = driver->adapters;
+            }
+            for (ndis::Miniport* m : adapters) remove_adapter_record(*m);
+            if (driver->unload_handler != nullptr) driver->unload_handler(image.driver_object());
+            else image.run_driver_unload();
+        } else {
+            for (ndis::Protocol* protocol : library.protocols())
+                if (ndis::iequals(protocol->service, image.service()) && protocol->chars.UnloadHandler != nullptr)
+                    protocol->chars.UnloadHandler();
+            image.run_driver_unload();
+        }
+        for (ndis::Protocol* protocol : library.protocols()) {
+            if (!ndis::iequals(protocol->service, image.service())) continue;
+            NDIS_STATUS status;
+            NdisDeregisterProtocol(&status, protocol->handle);
+        }
+    }
+
+    void remove_adapter_record(ndis::Miniport& m) {
+        ndis::halt_miniport(m);
+        std::erase_if(adapters, [&](const AdapterInfo& a) { return ndis::iequals(a.device_name, m.device_name); });
+    }
+};
+
+Host::Host(HostOptions options) : impl_(std::make_unique<Impl>()) {
+    if (options.root.empty()) options.root = registry::default_root();
+    impl_->options = std::move(options);
+    impl_->registry = std::make_unique<registry::Registry>(impl_->options.root);
+    ndis::Library::instance().set_registry(impl_->registry.get());
+    if (impl_->options.verify) verifier::set_enabled(true);
+    unsigned processors = impl_->options.processors != 0 ? impl_->options.processors : ntos::processor_count();
+    ntos::start_processors(processors);
+}
+
+Host::~Host() {
+    while (!impl_->images.empty()) {
+        impl_->unload(*impl_->images.back());
+        impl_->images.pop_back();
+    }
+    ntos::stop_processors();
+    ndis::Library::instance().reset();
+}
+
+registry::Registry& Host::registry() { return *impl_->registry; }
+
+NTSTATUS Host::load_driver(std::string_view service) {
+    if (impl_->image(service) != nullptr) return STATUS_OBJECT_NAME_COLLISION;
+    std::filesystem::path file = impl_->image_path(service);
+    std::string key = std::string(kServicesKey) + std::string(service);
+    if (!impl_->registry->key_exists(key)) {
+        auto tx = impl_->registry->transaction();
+        impl_->registry->set_value(key, "Type", registry::Value::dword(1));   // SERVICE_KERNEL_DRIVER
+        impl_->registry->set_value(key, "Start", registry::Value::dword(3));  // SERVICE_DEMAND_START
+        impl_->registry->set_value(key, "ImagePath", registry::Value::sz(file.string()));
+        tx.commit();
+    }
+    std::string error;
+    auto image = host::DriverImage::map(file, std::string(service), &error);
+    if (image == nullptr) {
+        std::fprintf(stderr, "strata: %s\n", error.c_str());
+        return STATUS_INVALID_IMAGE_FORMAT;
+    }
+    NTSTATUS status = image->run_driver_entry();
+    if (!NT_SUCCESS(status)) return status;
+    impl_->images.push_back(std::move(image));
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS Host::unload_driver(std::string_view service) {
+    for (auto it = impl_->images.begin(); it != impl_->images.end(); ++it) {
+        if (!ndis::iequals((*it)->service(), service)) continue;
+        impl_->unload(**it);
+        impl_->images.erase(it);
+        return STATUS_SUCCESS;
+    }
+    return STATUS_OBJECT_NAME_NOT_FOUND;
+}
+
+void* Host::driver_symbol(std::string_view service, const char* name) const {
+    host::DriverImage* image = impl_->image(service);
+    return image != nullptr ? image->symbol(name) : nullptr;
+}
+
+NDIS_STATUS Host::add_adapter(std::string_view service, const std::map<std::string, registry::Value>& parameters,
+                              AdapterInfo* adapter) {
+    ndis::MiniportDriver* driver = ndis::Library::instance().find_miniport_driver(service);
+    if (driver == nullptr || !driver->registered) return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    std::string guid = new_guid();
+    std::string key = impl_->next_instance_key();
+    {
+        auto tx = impl_->registry->transaction();
+        impl_->registry->set_value(key, "ComponentId", registry::Value::sz(std::string(service)));
+        impl_->registry->set_value(key, "NetCfgInstanceId", registry::Value::sz(guid));
+        impl_->registry->set_value(key, "DriverDesc", registry::Value::sz(std::string(service) + " adapter"));
+        impl_->registry->set_value(key + "\\Ndi", "Service", registry::Value::sz(std::string(service)));
+        for (const auto& [name, value] : parameters) impl_->registry->set_value(key, name, value);
+        tx.commit();
+    }
+    auto fresh = std::make_unique<ndis::Miniport>();
+    fresh->driver = driver;
+    fresh->device_name = "\\Device\\" + guid;
+    fresh->device_name_utf16 = ndis::to_utf16(fresh->device_name);
+    fresh->instance_key = key;
+    ndis::Miniport* m = ndis::Library::instance().add_miniport(std::move(fresh));
+    NDIS_STATUS status = ndis::initialize_miniport(*m);
+    if (status != NDIS_STATUS_SUCCESS) {
+        impl_->registry->delete_key(key);
+        return status;
+    }
+    AdapterInfo info{std::string(service), m->device_name, key, m->medium};
+    impl_->adapters.push_back(info);
+    if (adapter != nullptr) *adapter = info;
+    return NDIS_STATUS_SUCCESS;
+}
+
+NDIS_STATUS Host::remove_adapter(std::string_view device_name) {
+    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    if (m == nullptr) return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    impl_->remove_adapter_record(*m);
+    return NDIS_STATUS_SUCCESS;
+}
+
+std::vector<AdapterInfo> Host::adapters() const { return impl_->adapters; }
+
+NDIS_STATUS Host::bind(std::string_view protocol_service, std::string_view device_name) {
+    ndis::Protocol* protocol = ndis::Library::instance().find_protocol(protocol_service);
+    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    if (protocol == nullptr || m == nullptr) return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    impl_->registry->create_key(ndis::protocol_binding_key(*protocol, *m));
+    return ndis::bind_protocol(*protocol, *m);
+}
+
+NDIS_STATUS Host::unbind(std::string_view protocol_service, std::string_view device_name) {
+    ndis::Protocol* protocol = ndis::Library::instance().find_protocol(protocol_service);
+    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    if (protocol == nullptr || m == nullptr) return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    ndis::Open* open = nullptr;
+    {
+        std::lock_guard lock(ndis::Library::instance().mutex);
+        for (ndis::Open* candidate : protocol->opens)
+            if (candidate->miniport == m && candidate->state.load() == ndis::OpenState::Open) open = candidate;
+    }
+    if (open == nullptr) return NDIS_STATUS_ADAPTER_NOT_OPEN;
+    return ndis::unbind_open(*open);
+}
+
+void Host::run_at_dispatch(unsigned processor, const std::function<void()>& fn) {
+    ntos::run_on_processor(processor, fn);
+}
+
+unsigned Host::processor_count() const { return ntos::processor_count(); }
+
+}  // namespace strata

@@ -1,0 +1,110 @@
+// status_indication.cpp — status indications and reset (seed 003 §2.10, §2.12):
+// NdisMIndicateStatus/NdisMIndicateStatusComplete → ProtocolStatus/ProtocolStatusComplete on every
+// open, NdisReset → MiniportReset with RESET_START/RESET_END indications, NdisMResetComplete.
+#include <cstdio>
+
+#include "ndis/handle_table.h"
+#include "ndis/library.h"
+#include "ndis/request.h"
+#include "verifier/verifier.h"
+
+using namespace strata;
+using namespace strata::ndis;
+
+namespace {
+
+void indicate_to_opens(Miniport& m, NDIS_STATUS status, PVOID buffer, UINT size) {
+    m.for_each_open([&](Open* open) {
+        if (open->state.load() == OpenState::Open)
+            open->protocol->chars.StatusHandler(open->binding_context, status, buffer, size);
+    });
+}
+
+void status_complete_to_opens(Miniport& m) {
+    m.for_each_open([&](Open* open) {
+        if (open->state.load() == OpenState::Open) open->protocol->chars.StatusCompleteHandler(open->binding_context);
+    });
+}
+
+// The reset is over: every open hears RESET_END; the requester's ProtocolResetComplete runs if
+// NdisReset had returned PENDING. An addressing reset loses the filters, so NDIS sets them again.
+void finish_reset(Miniport& m, NDIS_STATUS status, BOOLEAN addressing_reset, bool pended) {
+    Open* requester = m.reset_requester;
+    m.reset_requester = nullptr;
+    m.reset_in_progress.store(false);
+    if (addressing_reset) {
+        m.programmed_filter = 0;
+        m.programmed_lookahead = 0;
+        refresh_miniport_filters(m);
+    }
+    indicate_to_opens(m, NDIS_STATUS_RESET_END, nullptr, 0);
+    status_complete_to_opens(m);
+    if (pended && requester != nullptr)
+        requester->protocol->chars.ResetCompleteHandler(requester->binding_context, status);
+}
+
+}  // namespace
+
+/* NdisMIndicateStatus (ndis.h) — seed 003 §2.12 — IRQL <= DISPATCH_LEVEL */
+extern "C" VOID NdisMIndicateStatus(NDIS_HANDLE MiniportAdapterHandle, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,
+                                    UINT StatusBufferSize) {
+    Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMIndicateStatus");
+    if (m == nullptr) return;
+    indicate_to_opens(*m, GeneralStatus, StatusBuffer, StatusBufferSize);
+}
+
+/* NdisMIndicateStatusComplete (ndis.h) — seed 003 §2.12 — IRQL <= DISPATCH_LEVEL */
+extern "C" VOID NdisMIndicateStatusComplete(NDIS_HANDLE MiniportAdapterHandle) {
+    if (Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMIndicateStatusComplete")) status_complete_to_opens(*m);
+}
+
+/* NdisReset (ndis.h) — seed 003 §2.10 — IRQL <= DISPATCH_LEVEL
+ * NDIS_STATUS_PENDING means ProtocolResetComplete follows; every open sees RESET_START before
+ * MiniportReset and RESET_END after it. */
+extern "C" VOID NdisReset(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle) {
+    auto* open = lookup<Open>(NdisBindingHandle, HandleKind::Open, "NdisReset");
+    if (open == nullptr || Status == nullptr) {
+        if (Status != nullptr) *Status = NDIS_STATUS_FAILURE;
+        return;
+    }
+    Miniport& m = *open->miniport;
+    bool expected = false;
+    if (!m.reset_in_progress.compare_exchange_strong(expected, true)) {
+        *Status = NDIS_STATUS_RESET_IN_PROGRESS;
+        return;
+    }
+    m.reset_requester = open;
+    indicate_to_opens(m, NDIS_STATUS_RESET_START, nullptr, 0);
+    status_complete_to_opens(m);
+    BOOLEAN addressing_reset = FALSE;
+    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+    m.call_serialized([&] { status = m.driver->chars.ResetHandler(&addressing_reset, m.context); });
+    if (status == NDIS_STATUS_PENDING) {
+        *Status = NDIS_STATUS_PENDING;
+        return;
+    }
+    finish_reset(m, status, addressing_reset, false);
+    *Status = status;
+}
+
+/* NdisMResetComplete (ndis.h) — seed 003 §2.10 — IRQL <= DISPATCH_LEVEL */
+extern "C" VOID NdisMResetComplete(NDIS_HANDLE MiniportAdapterHandle, NDIS_STATUS Status, BOOLEAN AddressingReset) {
+    Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMResetComplete");
+    if (m == nullptr) return;
+    if (!m->reset_in_progress.load()) {
+        verifier::report(verifier::Rule::ResetNotStarted, m->driver->service, MiniportAdapterHandle,
+                         "NdisMResetComplete without a reset in progress");
+        return;
+    }
+    finish_reset(*m, Status, AddressingReset, true);
+}
+
+/* NdisCompletePnPEvent (ndis.h) — seed 003 §2.9 — IRQL <= DISPATCH_LEVEL
+ * PnP event delivery arrives with the lifecycle work; until then no event is ever pended to a
+ * protocol, so a completion is always one NDIS did not ask for. */
+extern "C" VOID NdisCompletePnPEvent(NDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNET_PNP_EVENT NetPnPEvent) {
+    (void)Status;
+    (void)NetPnPEvent;
+    verifier::report(verifier::Rule::CompletionWithoutCall, "", NdisBindingHandle,
+                     "NdisCompletePnPEvent: no PnP event is pending on this binding");
+}

@@ -1,0 +1,46 @@
+// pool.h — tagged pool memory (seed 003 §2.2, DESIGN.md "Verifier"): every block carries a small
+// header (magic, tag, size) and is counted per tag, so leaks can be named at driver unload and a
+// double free or foreign pointer is reported instead of corrupting the heap.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <wdm.h>
+
+namespace strata::ntos {
+
+// MEMORY_ALLOCATION_ALIGNMENT on x64.
+inline constexpr std::size_t kPoolAlignment = 16;
+
+// Tags the library uses for the allocations it makes on a driver's behalf.
+inline constexpr ULONG kTagExAllocatePool = 0x656E6F4E;   // 'None', as Windows tags ExAllocatePool
+inline constexpr ULONG kTagNdisMemory = 0x614D444E;       // 'NDMa', NdisAllocateMemory without a tag
+inline constexpr ULONG kTagString = 0x67727453;           // 'Strg', Rtl/Ndis string buffers
+inline constexpr ULONG kTagMdl = 0x206C644D;              // 'Mdl ', IoAllocateMdl
+
+struct TagUsage {
+    ULONG tag;
+    std::uint64_t allocations;  // blocks outstanding
+    std::uint64_t bytes;        // bytes outstanding (as requested)
+};
+
+// Outstanding blocks per tag, ordered by tag; tags with nothing outstanding are left out.
+std::vector<TagUsage> pool_usage();
+TagUsage outstanding_for_tag(ULONG tag) noexcept;
+
+// The four tag characters as written in source ('Strg' -> "Strg"), non-printables as '.'.
+std::string tag_name(ULONG tag);
+
+// Fault injection: the next `count` allocations fail as if the pool were exhausted.
+void fail_next_allocations(unsigned count) noexcept;
+
+// The allocator behind every entry point: NULL on exhaustion or injected failure. The caller's
+// IRQL is checked by the entry points, not here.
+void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept;
+// Frees a block from pool_allocate. `expected_tag` 0 accepts any tag; `expected_size` 0 any size.
+// NULL, unknown and already freed pointers are reported (naming `function`) and ignored.
+void pool_free(void* block, ULONG expected_tag, SIZE_T expected_size, const char* function) noexcept;
+
+}  // namespace strata::ntos

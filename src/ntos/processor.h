@@ -1,0 +1,44 @@
+// processor.h — the host's processors (DESIGN.md "Execution model"): one thread per processor,
+// each running its DPC queue at DISPATCH_LEVEL. Per-processor caches (packet pools) may be used
+// without locks only by the thread that *is* that processor: see processor_thread_index().
+#pragma once
+
+#include <functional>
+
+namespace strata::ntos {
+
+inline constexpr unsigned kMaxProcessors = 64;
+inline constexpr unsigned kNoProcessor = ~0u;
+
+// Starts `count` processor threads (1..kMaxProcessors). Calling it again with processors
+// running is an error unless stop_processors() ran. Passive-level callers only.
+void start_processors(unsigned count);
+// Runs every DPC already queued, then joins the processor threads.
+void stop_processors();
+bool processors_running() noexcept;
+
+// Processors in use: the started count, or the machine's CPU count (capped) before start.
+unsigned processor_count() noexcept;
+
+// The index of the processor the calling thread is, or kNoProcessor for any other thread.
+// Fast (a thread_local read); the exclusive owner of per-processor state.
+extern thread_local unsigned tls_processor_index;
+inline unsigned processor_thread_index() noexcept { return tls_processor_index; }
+
+// KeGetCurrentProcessorNumber: a processor thread's index; for other threads a stable index in
+// [0, processor_count()) derived from the thread, so per-processor statistics stay spread.
+unsigned current_processor_number() noexcept;
+
+// Runs `fn` on processor `index` at DISPATCH_LEVEL, after the DPCs queued before it, and waits
+// until it returned. Passive-level callers only (tests, benchmarks, control requests).
+void run_on_processor(unsigned index, const std::function<void()>& fn);
+
+// Queues `fn` to run on processor `index` at DISPATCH_LEVEL without waiting; `fn` must not
+// throw. Used by the NDIS library for deferred completions.
+void post_to_processor(unsigned index, std::function<void()> fn);
+
+// Something was queued for processor `index` (< kMaxProcessors): wakes its thread if it sleeps.
+// Any thread, any IRQL; a syscall only when the processor is idle. Used by the DPC queues.
+void wake_processor(unsigned index) noexcept;
+
+}  // namespace strata::ntos

@@ -1,0 +1,64 @@
+// verifier.h — the driver verifier's reporting side (DESIGN.md "Verifier"): every detected
+// driver mistake becomes one report naming the driver, the rule, the object and a backtrace,
+// and is counted. Cheap checks (handles, NULLs, states) always run; costly ones run when
+// enabled() — `--verify` or the registry switch.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::verifier {
+
+enum class Rule : std::uint16_t {
+    InvalidHandle,            // a handle that is not (or no longer) the kind the call takes
+    NullParameter,            // NULL where the documentation does not allow it
+    BadCharacteristics,       // characteristics length/version/mandatory handler
+    IrqlTooHigh,              // called above the function's documented maximum IRQL
+    BlockingAtDispatch,       // a wait at DISPATCH_LEVEL
+    SpinLockMisuse,           // release of a lock not held, recursive acquire, wrong IRQL
+    PacketNotOwned,           // indicating/returning/completing a packet the caller does not own
+    PacketReturnMismatch,     // NdisReturnPackets count disagrees with ProtocolReceivePacket's result
+    PacketDescriptorReplaced, // an IM replaced a packet descriptor it was not given
+    TransferDataOutsideReceive, // NdisTransferData outside ProtocolReceive, or twice
+    ReinitializeWithBuffers,  // NdisReinitializePacket with buffers still chained
+    DoubleFree,               // a packet/buffer/memory block freed twice
+    ResetNotStarted,          // NdisMResetComplete with no reset in progress
+    RequestOutstanding,       // a second OID on a binding while one is outstanding
+    RequestBadStatus,         // a completion status the documentation does not allow
+    CompletionWithoutCall,    // completing something NDIS never handed to the driver
+    Watchdog,                 // an OID or send not completed in time
+    PoolLeak,                 // packet/buffer pool descriptors not freed at unload
+    TagLeak,                  // tagged memory not freed at unload
+    BadCall,                  // a call that is invalid in the object's current state
+    Count_
+};
+
+const char* rule_name(Rule rule) noexcept;
+
+struct Report {
+    Rule rule;
+    std::string driver;
+    const void* object;
+    std::string message;
+    std::string backtrace;
+};
+
+bool enabled() noexcept;
+void set_enabled(bool on) noexcept;
+
+// Records and logs one violation; never throws, never aborts. `driver` may be empty when the
+// caller cannot be attributed.
+void report(Rule rule, std::string_view driver, const void* object, std::string_view message) noexcept;
+
+std::uint64_t count(Rule rule) noexcept;
+std::uint64_t total() noexcept;
+std::vector<Report> reports();  // the most recent reports, oldest first
+void clear();                   // forget reports and counts (tests)
+
+// Called for every report (tests wait on it); replaces any earlier observer, nullptr removes.
+void set_observer(std::function<void(const Report&)> observer);
+
+}  // namespace strata::verifier

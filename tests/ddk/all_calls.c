@@ -1,0 +1,1646 @@
+/* all_calls.c — a driver-shaped C translation unit that calls every function and uses every macro
+ * that include/ndis.h and include/wdm.h declare (with ntdef.h, sal.h and driverspecs.h under
+ * them), with correctly typed arguments. It is compiled and linked, never run:
+ *
+ *   gcc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC -Wl,--no-undefined \
+ *       $(pkg-config --cflags --libs strata-ddk) -o all_calls.sys all_calls.c
+ *
+ * (tests/ddk/CMakeLists.txt: Ddk.AllCalls_gcc, Ddk.AllCalls_clang). Compiling proves the
+ * signatures, the lvalue macros and the annotations; linking with --no-undefined proves that
+ * libstrata exports every declared function. Handlers are written with Microsoft's documented
+ * prototypes, so assigning them to the characteristics tables checks our handler typedefs.
+ * Ddk.AllCallsCoverage fails when a header gains a name this file does not use. */
+#include <ndis.h>
+
+/* Compile-time checks a driver might carry. */
+C_ASSERT(sizeof(NDIS_PACKET_OOB_DATA) == 40);
+C_ASSERT(FIELD_OFFSET(NDIS_PACKET, ProtocolReserved) == 96);
+C_ASSERT(RTL_FIELD_SIZE(NDIS_PACKET, Private) == 48);
+C_ASSERT(RTL_SIZEOF_THROUGH_FIELD(MDL, ByteOffset) == sizeof(MDL));
+C_ASSERT(ALIGN_UP_BY(13, 8) == 16 && ALIGN_DOWN_BY(13, 8) == 8);
+
+/* Everything the driver reads and writes; nothing here is ever executed. */
+static volatile ULONG_PTR Sink;
+#define KEEP(x) (Sink += (ULONG_PTR)(x))
+
+DECLARE_CONST_UNICODE_STRING(AllCallsDeviceName, L"\\Device\\AllCalls");
+static NDIS_STRING AllCallsProtocolName = NDIS_STRING_CONST("AllCalls");
+static UNICODE_STRING AllCallsLinkName = RTL_CONSTANT_STRING(L"\\DosDevices\\AllCalls");
+static ANSI_STRING AllCallsAnsiName = RTL_CONSTANT_STRING("AllCalls");
+static NDIS_PHYSICAL_ADDRESS HighestAcceptable = NDIS_PHYSICAL_ADDRESS_CONST(-1, -1);
+
+static NDIS_HANDLE WrapperHandle;
+static NDIS_HANDLE DriverHandle;
+static NDIS_HANDLE ProtocolHandle;
+static NDIS_HANDLE PacketPool;
+static NDIS_HANDLE BufferPool;
+static LONG volatile Counter;
+static LONG64 volatile Counter64;
+static PVOID volatile SharedPointer;
+static DECLSPEC_CACHEALIGN NDIS_SPIN_LOCK Lock;
+static KSPIN_LOCK KLock;
+static DECLSPEC_ALIGN(16) SLIST_HEADER SList;
+static DECLSPEC_ALIGN(16) SLIST_ENTRY SListEntry;
+static LIST_ENTRY ListHead, ListEntry, OtherList;
+static SINGLE_LIST_ENTRY SingleHead, SingleEntry;
+static UCHAR Storage[2 * PAGE_SIZE];
+static union {
+    MDL Mdl;
+    UCHAR Space[sizeof(MDL) + 4 * sizeof(PFN_NUMBER)];
+} MdlSpace;
+
+/* ---- Every constant, as a driver would switch on or pass them -------------------------------------- */
+static const NTSTATUS NtStatusValues[] = {
+    STATUS_SUCCESS, STATUS_WAIT_0, STATUS_ALERTED, STATUS_TIMEOUT, STATUS_PENDING, STATUS_REPARSE,
+    STATUS_MORE_ENTRIES, STATUS_NOT_ALL_ASSIGNED, STATUS_BUFFER_OVERFLOW, STATUS_NO_MORE_ENTRIES,
+    STATUS_UNSUCCESSFUL, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH,
+    STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NO_SUCH_DEVICE,
+    STATUS_NO_SUCH_FILE, STATUS_INVALID_DEVICE_REQUEST, STATUS_END_OF_FILE, STATUS_NO_MEMORY,
+    STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_OBJECT_TYPE_MISMATCH, STATUS_OBJECT_NAME_INVALID,
+    STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_PATH_NOT_FOUND,
+    STATUS_DATA_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_DEVICE_NOT_CONNECTED, STATUS_NOT_SUPPORTED,
+    STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER_1, STATUS_INVALID_PARAMETER_2, STATUS_CANCELLED,
+    STATUS_DELETE_PENDING, STATUS_DEVICE_NOT_READY, STATUS_DEVICE_BUSY, STATUS_INVALID_DEVICE_STATE,
+    STATUS_NOT_FOUND, STATUS_CONNECTION_REFUSED, STATUS_GRACEFUL_DISCONNECT,
+    STATUS_ADDRESS_ALREADY_ASSOCIATED, STATUS_ADDRESS_NOT_ASSOCIATED, STATUS_CONNECTION_INVALID,
+    STATUS_CONNECTION_ACTIVE, STATUS_NETWORK_UNREACHABLE, STATUS_HOST_UNREACHABLE,
+    STATUS_PROTOCOL_UNREACHABLE, STATUS_PORT_UNREACHABLE, STATUS_REQUEST_ABORTED,
+    STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_RESET, STATUS_CONNECTION_DISCONNECTED,
+    STATUS_INVALID_ADDRESS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_IO_TIMEOUT, STATUS_NOINTERFACE,
+    STATUS_INVALID_BUFFER_SIZE, STATUS_DEVICE_DOES_NOT_EXIST, STATUS_INVALID_IMAGE_FORMAT,
+    STATUS_DRIVER_ENTRYPOINT_NOT_FOUND, STATUS_DEVICE_REMOVED,
+};
+
+static const NDIS_STATUS NdisStatusValues[] = {
+    NDIS_STATUS_SUCCESS, NDIS_STATUS_PENDING, NDIS_STATUS_NOT_RECOGNIZED, NDIS_STATUS_NOT_COPIED,
+    NDIS_STATUS_NOT_ACCEPTED, NDIS_STATUS_CALL_ACTIVE, NDIS_STATUS_ONLINE, NDIS_STATUS_RESET_START,
+    NDIS_STATUS_RESET_END, NDIS_STATUS_RING_STATUS, NDIS_STATUS_CLOSED, NDIS_STATUS_WAN_LINE_UP,
+    NDIS_STATUS_WAN_LINE_DOWN, NDIS_STATUS_WAN_FRAGMENT, NDIS_STATUS_MEDIA_CONNECT,
+    NDIS_STATUS_MEDIA_DISCONNECT, NDIS_STATUS_HARDWARE_LINE_UP, NDIS_STATUS_HARDWARE_LINE_DOWN,
+    NDIS_STATUS_INTERFACE_UP, NDIS_STATUS_INTERFACE_DOWN, NDIS_STATUS_MEDIA_BUSY,
+    NDIS_STATUS_MEDIA_SPECIFIC_INDICATION, NDIS_STATUS_WW_INDICATION, NDIS_STATUS_LINK_SPEED_CHANGE,
+    NDIS_STATUS_WAN_GET_STATS, NDIS_STATUS_WAN_CO_FRAGMENT, NDIS_STATUS_WAN_CO_LINKPARAMS,
+    NDIS_STATUS_NOT_RESETTABLE, NDIS_STATUS_SOFT_ERRORS, NDIS_STATUS_HARD_ERRORS,
+    NDIS_STATUS_BUFFER_OVERFLOW, NDIS_STATUS_FAILURE, NDIS_STATUS_RESOURCES, NDIS_STATUS_CLOSING,
+    NDIS_STATUS_BAD_VERSION, NDIS_STATUS_BAD_CHARACTERISTICS, NDIS_STATUS_ADAPTER_NOT_FOUND,
+    NDIS_STATUS_OPEN_FAILED, NDIS_STATUS_DEVICE_FAILED, NDIS_STATUS_MULTICAST_FULL,
+    NDIS_STATUS_MULTICAST_EXISTS, NDIS_STATUS_MULTICAST_NOT_FOUND, NDIS_STATUS_REQUEST_ABORTED,
+    NDIS_STATUS_RESET_IN_PROGRESS, NDIS_STATUS_CLOSING_INDICATING, NDIS_STATUS_NOT_SUPPORTED,
+    NDIS_STATUS_INVALID_PACKET, NDIS_STATUS_OPEN_LIST_FULL, NDIS_STATUS_ADAPTER_NOT_READY,
+    NDIS_STATUS_ADAPTER_NOT_OPEN, NDIS_STATUS_NOT_INDICATING, NDIS_STATUS_INVALID_LENGTH,
+    NDIS_STATUS_INVALID_DATA, NDIS_STATUS_BUFFER_TOO_SHORT, NDIS_STATUS_INVALID_OID,
+    NDIS_STATUS_ADAPTER_REMOVED, NDIS_STATUS_UNSUPPORTED_MEDIA, NDIS_STATUS_GROUP_ADDRESS_IN_USE,
+    NDIS_STATUS_FILE_NOT_FOUND, NDIS_STATUS_ERROR_READING_FILE, NDIS_STATUS_ALREADY_MAPPED,
+    NDIS_STATUS_RESOURCE_CONFLICT, NDIS_STATUS_NO_CABLE, NDIS_STATUS_INVALID_SAP, NDIS_STATUS_SAP_IN_USE,
+    NDIS_STATUS_INVALID_ADDRESS, NDIS_STATUS_VC_NOT_ACTIVATED, NDIS_STATUS_DEST_OUT_OF_ORDER,
+    NDIS_STATUS_VC_NOT_AVAILABLE, NDIS_STATUS_CELLRATE_NOT_AVAILABLE, NDIS_STATUS_INCOMPATABLE_QOS,
+    NDIS_STATUS_AAL_PARAMS_UNSUPPORTED, NDIS_STATUS_NO_ROUTE_TO_DESTINATION,
+    NDIS_STATUS_TOKEN_RING_OPEN_ERROR, NDIS_STATUS_INVALID_DEVICE_REQUEST, NDIS_STATUS_NETWORK_UNREACHABLE,
+};
+
+static const NDIS_ERROR_CODE ErrorCodes[] = {
+    NDIS_ERROR_CODE_RESOURCE_CONFLICT, NDIS_ERROR_CODE_OUT_OF_RESOURCES, NDIS_ERROR_CODE_HARDWARE_FAILURE,
+    NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, NDIS_ERROR_CODE_INTERRUPT_CONNECT, NDIS_ERROR_CODE_DRIVER_FAILURE,
+    NDIS_ERROR_CODE_BAD_VERSION, NDIS_ERROR_CODE_TIMEOUT, NDIS_ERROR_CODE_NETWORK_ADDRESS,
+    NDIS_ERROR_CODE_UNSUPPORTED_CONFIGURATION, NDIS_ERROR_CODE_INVALID_VALUE_FROM_ADAPTER,
+    NDIS_ERROR_CODE_MISSING_CONFIGURATION_PARAMETER, NDIS_ERROR_CODE_BAD_IO_BASE_ADDRESS,
+    NDIS_ERROR_CODE_RECEIVE_SPACE_SMALL, NDIS_ERROR_CODE_ADAPTER_DISABLED,
+};
+
+static const NDIS_OID SupportedOids[] = {
+    OID_GEN_SUPPORTED_LIST, OID_GEN_HARDWARE_STATUS, OID_GEN_MEDIA_SUPPORTED, OID_GEN_MEDIA_IN_USE,
+    OID_GEN_MAXIMUM_LOOKAHEAD, OID_GEN_MAXIMUM_FRAME_SIZE, OID_GEN_LINK_SPEED, OID_GEN_TRANSMIT_BUFFER_SPACE,
+    OID_GEN_RECEIVE_BUFFER_SPACE, OID_GEN_TRANSMIT_BLOCK_SIZE, OID_GEN_RECEIVE_BLOCK_SIZE, OID_GEN_VENDOR_ID,
+    OID_GEN_VENDOR_DESCRIPTION, OID_GEN_CURRENT_PACKET_FILTER, OID_GEN_CURRENT_LOOKAHEAD,
+    OID_GEN_DRIVER_VERSION, OID_GEN_MAXIMUM_TOTAL_SIZE, OID_GEN_PROTOCOL_OPTIONS, OID_GEN_MAC_OPTIONS,
+    OID_GEN_MEDIA_CONNECT_STATUS, OID_GEN_MAXIMUM_SEND_PACKETS, OID_GEN_VENDOR_DRIVER_VERSION,
+    OID_GEN_SUPPORTED_GUIDS, OID_GEN_NETWORK_LAYER_ADDRESSES, OID_GEN_TRANSPORT_HEADER_OFFSET,
+    OID_GEN_MACHINE_NAME, OID_GEN_RNDIS_CONFIG_PARAMETER, OID_GEN_VLAN_ID, OID_GEN_MEDIA_CAPABILITIES,
+    OID_GEN_PHYSICAL_MEDIUM, OID_GEN_XMIT_OK, OID_GEN_RCV_OK, OID_GEN_XMIT_ERROR, OID_GEN_RCV_ERROR,
+    OID_GEN_RCV_NO_BUFFER, OID_GEN_DIRECTED_BYTES_XMIT, OID_GEN_DIRECTED_FRAMES_XMIT,
+    OID_GEN_MULTICAST_BYTES_XMIT, OID_GEN_MULTICAST_FRAMES_XMIT, OID_GEN_BROADCAST_BYTES_XMIT,
+    OID_GEN_BROADCAST_FRAMES_XMIT, OID_GEN_DIRECTED_BYTES_RCV, OID_GEN_DIRECTED_FRAMES_RCV,
+    OID_GEN_MULTICAST_BYTES_RCV, OID_GEN_MULTICAST_FRAMES_RCV, OID_GEN_BROADCAST_BYTES_RCV,
+    OID_GEN_BROADCAST_FRAMES_RCV, OID_GEN_RCV_CRC_ERROR, OID_GEN_TRANSMIT_QUEUE_LENGTH,
+    OID_GEN_GET_TIME_CAPS, OID_GEN_GET_NETCARD_TIME, OID_GEN_NETCARD_LOAD, OID_GEN_DEVICE_PROFILE,
+    OID_GEN_INIT_TIME_MS, OID_GEN_RESET_COUNTS, OID_GEN_MEDIA_SENSE_COUNTS,
+    OID_802_3_PERMANENT_ADDRESS, OID_802_3_CURRENT_ADDRESS, OID_802_3_MULTICAST_LIST,
+    OID_802_3_MAXIMUM_LIST_SIZE, OID_802_3_MAC_OPTIONS, OID_802_3_RCV_ERROR_ALIGNMENT,
+    OID_802_3_XMIT_ONE_COLLISION, OID_802_3_XMIT_MORE_COLLISIONS, OID_802_3_XMIT_DEFERRED,
+    OID_802_3_XMIT_MAX_COLLISIONS, OID_802_3_RCV_OVERRUN, OID_802_3_XMIT_UNDERRUN,
+    OID_802_3_XMIT_HEARTBEAT_FAILURE, OID_802_3_XMIT_TIMES_CRS_LOST, OID_802_3_XMIT_LATE_COLLISIONS,
+    OID_PNP_CAPABILITIES, OID_PNP_SET_POWER, OID_PNP_QUERY_POWER, OID_PNP_ADD_WAKE_UP_PATTERN,
+    OID_PNP_REMOVE_WAKE_UP_PATTERN, OID_PNP_WAKE_UP_PATTERN_LIST, OID_PNP_ENABLE_WAKE_UP,
+    OID_PNP_WAKE_UP_OK, OID_PNP_WAKE_UP_ERROR,
+    OID_TCP_TASK_OFFLOAD, OID_TCP_TASK_IPSEC_ADD_SA, OID_TCP_TASK_IPSEC_DELETE_SA, OID_TCP_SAN_SUPPORT,
+    OID_GEN_CO_SUPPORTED_LIST, OID_GEN_CO_HARDWARE_STATUS, OID_GEN_CO_MEDIA_SUPPORTED,
+    OID_GEN_CO_MEDIA_IN_USE, OID_GEN_CO_LINK_SPEED, OID_GEN_CO_VENDOR_ID, OID_GEN_CO_VENDOR_DESCRIPTION,
+    OID_GEN_CO_DRIVER_VERSION, OID_GEN_CO_PROTOCOL_OPTIONS, OID_GEN_CO_MAC_OPTIONS,
+    OID_GEN_CO_MEDIA_CONNECT_STATUS, OID_GEN_CO_VENDOR_DRIVER_VERSION, OID_GEN_CO_SUPPORTED_GUIDS,
+    OID_GEN_CO_GET_TIME_CAPS, OID_GEN_CO_GET_NETCARD_TIME, OID_GEN_CO_MINIMUM_LINK_SPEED,
+    OID_GEN_CO_XMIT_PDUS_OK, OID_GEN_CO_RCV_PDUS_OK, OID_GEN_CO_XMIT_PDUS_ERROR, OID_GEN_CO_RCV_PDUS_ERROR,
+    OID_GEN_CO_RCV_PDUS_NO_BUFFER,
+};
+
+/* Flag words: packet filter, protocol and MAC options, media and PM capabilities, attributes,
+ * packet flags, memory flags, MDL flags. */
+static const ULONG FlagValues[] = {
+    NDIS_PACKET_TYPE_DIRECTED, NDIS_PACKET_TYPE_MULTICAST, NDIS_PACKET_TYPE_ALL_MULTICAST,
+    NDIS_PACKET_TYPE_BROADCAST, NDIS_PACKET_TYPE_SOURCE_ROUTING, NDIS_PACKET_TYPE_PROMISCUOUS,
+    NDIS_PACKET_TYPE_SMT, NDIS_PACKET_TYPE_ALL_LOCAL, NDIS_PACKET_TYPE_GROUP, NDIS_PACKET_TYPE_ALL_FUNCTIONAL,
+    NDIS_PACKET_TYPE_FUNCTIONAL, NDIS_PACKET_TYPE_MAC_FRAME,
+    NDIS_PROT_OPTION_ESTIMATED_LENGTH, NDIS_PROT_OPTION_NO_LOOPBACK, NDIS_PROT_OPTION_NO_RSVD_ON_RCVPKT,
+    NDIS_PROT_OPTION_SEND_RESTRICTED,
+    NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA, NDIS_MAC_OPTION_RECEIVE_SERIALIZED,
+    NDIS_MAC_OPTION_TRANSFERS_NOT_PEND, NDIS_MAC_OPTION_NO_LOOPBACK, NDIS_MAC_OPTION_FULL_DUPLEX,
+    NDIS_MAC_OPTION_EOTX_INDICATION, NDIS_MAC_OPTION_8021P_PRIORITY,
+    NDIS_MAC_OPTION_SUPPORTS_MAC_ADDRESS_OVERWRITE, NDIS_MAC_OPTION_RECEIVE_AT_DPC,
+    NDIS_MAC_OPTION_8021Q_VLAN, NDIS_MAC_OPTION_RESERVED, NDIS_802_3_MAC_OPTION_PRIORITY,
+    NDIS_MEDIA_CAP_TRANSMIT, NDIS_MEDIA_CAP_RECEIVE,
+    NDIS_DEVICE_WAKE_UP_ENABLE, NDIS_DEVICE_WAKE_ON_PATTERN_MATCH_ENABLE,
+    NDIS_DEVICE_WAKE_ON_MAGIC_PACKET_ENABLE, NDIS_DEVICE_DISABLE_PM, NDIS_DEVICE_DISABLE_WAKE_UP,
+    NDIS_DEVICE_DISABLE_WAKE_ON_MAGIC_PACKET, NDIS_DEVICE_DISABLE_WAKE_ON_PATTERN_MATCH,
+    NDIS_ATTRIBUTE_IGNORE_PACKET_TIMEOUT, NDIS_ATTRIBUTE_IGNORE_REQUEST_TIMEOUT,
+    NDIS_ATTRIBUTE_IGNORE_TOKEN_RING_ERRORS, NDIS_ATTRIBUTE_BUS_MASTER, NDIS_ATTRIBUTE_INTERMEDIATE_DRIVER,
+    NDIS_ATTRIBUTE_DESERIALIZE, NDIS_ATTRIBUTE_NO_HALT_ON_SUSPEND, NDIS_ATTRIBUTE_SURPRISE_REMOVE_OK,
+    NDIS_ATTRIBUTE_NOT_CO_NDIS, NDIS_ATTRIBUTE_USES_SAFE_BUFFER_APIS, NDIS_ATTRIBUTE_DO_NOT_BIND_TO_ALL_CO,
+    NDIS_ATTRIBUTE_MINIPORT_PADS_SHORT_PACKETS, NDIS_MINIPORT_BUS_MASTER,
+    NDIS_PROTOCOL_BIND_ALL_CO_MINIPORTS,
+    fPACKET_WRAPPER_RESERVED, fPACKET_CONTAINS_MEDIA_SPECIFIC_INFO, fPACKET_ALLOCATED_BY_NDIS,
+    NDIS_FLAGS_PROTOCOL_ID_MASK, NDIS_FLAGS_MULTICAST_PACKET, NDIS_FLAGS_RESERVED2, NDIS_FLAGS_RESERVED3,
+    NDIS_FLAGS_DONT_LOOPBACK, NDIS_FLAGS_IS_LOOPBACK_PACKET, NDIS_FLAGS_LOOPBACK_ONLY, NDIS_FLAGS_RESERVED4,
+    NDIS_FLAGS_DOUBLE_BUFFERED, NDIS_FLAGS_SENT_AT_DPC, NDIS_FLAGS_USES_SG_BUFFER_LIST,
+    NDIS_FLAGS_USES_ORIGINAL_PACKET, NDIS_FLAGS_PADDED, NDIS_FLAGS_XLATE_AT_TOP,
+    NDIS_PROTOCOL_ID_DEFAULT, NDIS_PROTOCOL_ID_TCP_IP, NDIS_PROTOCOL_ID_IPX, NDIS_PROTOCOL_ID_NBF,
+    NDIS_PROTOCOL_ID_MAX, NDIS_PROTOCOL_ID_MASK,
+    NDIS_MEMORY_CONTIGUOUS, NDIS_MEMORY_NONCACHED,
+    MDL_MAPPED_TO_SYSTEM_VA, MDL_PAGES_LOCKED, MDL_SOURCE_IS_NONPAGED_POOL, MDL_ALLOCATED_FIXED_SIZE,
+    MDL_PARTIAL, MDL_PARTIAL_HAS_BEEN_MAPPED, MDL_IO_PAGE_READ, MDL_WRITE_OPERATION, MDL_LOCKED_PAGE_TABLES,
+    MDL_PARENT_MAPPED_SYSTEM_VA, MDL_FREE_EXTRA_PTES, MDL_DESCRIBES_AWE, MDL_IO_SPACE, MDL_NETWORK_HEADER,
+    MDL_MAPPING_CAN_FAIL, MDL_PAGE_CONTENTS_INVARIANT, MDL_ALLOCATED_MUST_SUCCEED, MDL_INTERNAL,
+    MdlMappingNoExecute,
+    ETH_LENGTH_OF_ADDRESS, NDIS_ANY_NUMBER_OF_NBS, PROTOCOL_RESERVED_SIZE_IN_PACKET,
+    NDIS_MINIPORT_MAJOR_VERSION, NDIS_MINIPORT_MINOR_VERSION,
+    MAXUCHAR, MAXUSHORT, MAXULONG, MAXLONG, ANYSIZE_ARRAY, PAGE_SIZE, PAGE_SHIFT,
+};
+
+static const KIRQL IrqlValues[] = {
+    PASSIVE_LEVEL, LOW_LEVEL, APC_LEVEL, DISPATCH_LEVEL, CMCI_LEVEL, CLOCK_LEVEL, IPI_LEVEL, POWER_LEVEL,
+    PROFILE_LEVEL, HIGH_LEVEL,
+};
+
+static const KPRIORITY Increments[] = { IO_NO_INCREMENT, IO_NETWORK_INCREMENT, EVENT_INCREMENT };
+
+static const UCHAR MajorFunctions[] = {
+    IRP_MJ_CREATE, IRP_MJ_CREATE_NAMED_PIPE, IRP_MJ_CLOSE, IRP_MJ_READ, IRP_MJ_WRITE,
+    IRP_MJ_QUERY_INFORMATION, IRP_MJ_SET_INFORMATION, IRP_MJ_QUERY_EA, IRP_MJ_SET_EA, IRP_MJ_FLUSH_BUFFERS,
+    IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_SET_VOLUME_INFORMATION, IRP_MJ_DIRECTORY_CONTROL,
+    IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_DEVICE_CONTROL, IRP_MJ_INTERNAL_DEVICE_CONTROL, IRP_MJ_SHUTDOWN,
+    IRP_MJ_LOCK_CONTROL, IRP_MJ_CLEANUP, IRP_MJ_CREATE_MAILSLOT, IRP_MJ_QUERY_SECURITY, IRP_MJ_SET_SECURITY,
+    IRP_MJ_POWER, IRP_MJ_SYSTEM_CONTROL, IRP_MJ_DEVICE_CHANGE, IRP_MJ_QUERY_QUOTA, IRP_MJ_SET_QUOTA,
+    IRP_MJ_PNP, IRP_MJ_PNP_POWER, IRP_MJ_SCSI, IRP_MJ_MAXIMUM_FUNCTION,
+};
+
+static const LONGLONG Limits[] = { MAXLONGLONG };
+
+static ULONG_PTR ConstantTables(VOID)
+{
+    ULONG_PTR n = 0;
+    n += RTL_NUMBER_OF(NtStatusValues) + ARRAYSIZE(NdisStatusValues) + ARRAYSIZE(ErrorCodes);
+    n += ARRAYSIZE(SupportedOids) + ARRAYSIZE(FlagValues) + ARRAYSIZE(IrqlValues) + ARRAYSIZE(Increments);
+    n += ARRAYSIZE(MajorFunctions) + ARRAYSIZE(Limits);
+    n += (ULONG_PTR)NtStatusValues[0] + (ULONG_PTR)NdisStatusValues[0] + ErrorCodes[0] + SupportedOids[0];
+    n += FlagValues[0] + IrqlValues[0] + (ULONG_PTR)Increments[0] + MajorFunctions[0] + (ULONG_PTR)Limits[0];
+    return n;
+}
+
+/* ---- Annotations compile to nothing: the whole SAL and __drv vocabulary ------------------------- */
+_Must_inspect_result_ _Check_return_ __checkReturn _Success_(return >= 0) __success(return >= 0)
+_When_(Count > 0, _Post_satisfies_(return != 0)) _Ret_range_(0, MAXLONG) _Const_
+__drv_maxIRQL(DISPATCH_LEVEL) __drv_minIRQL(PASSIVE_LEVEL) __drv_maxFunctionIRQL(DISPATCH_LEVEL)
+__drv_minFunctionIRQL(PASSIVE_LEVEL) __drv_sameIRQL __drv_when(Count == 0, __drv_reportError("zero"))
+__drv_preferredFunction("AnnotatedSum", "documentation") __drv_functionClass(ANNOTATED_SUM)
+_Function_class_(ANNOTATED_SUM) _IRQL_requires_max_(DISPATCH_LEVEL) _IRQL_requires_min_(PASSIVE_LEVEL)
+_IRQL_requires_same_ _IRQL_always_function_max_(DISPATCH_LEVEL) _IRQL_always_function_min_(PASSIVE_LEVEL)
+_Requires_lock_not_held_(Lock) _Kernel_float_used_ __drv_floatUsed
+static LONG AnnotatedSum(
+    _In_reads_(Count) _In_reads_opt_(Count) __in_ecount(Count) CONST LONG *Values,
+    _In_ __in IN ULONG Count,
+    _In_reads_bytes_(Bytes) _In_reads_bytes_opt_(Bytes) __in_bcount(Bytes) __in_bcount_opt(Bytes)
+        _Readable_bytes_(Bytes) _Points_to_data_ const VOID *Raw,
+    _In_ ULONG Bytes,
+    _Out_writes_(Count) _Out_writes_opt_(Count) _Out_writes_to_(Count, Count) __out_ecount(Count) LONG *Copy,
+    _Out_writes_bytes_(Bytes) _Out_writes_bytes_opt_(Bytes) _Out_writes_bytes_to_(Bytes, Bytes)
+        _Out_writes_bytes_to_opt_(Bytes, Bytes) __out_bcount(Bytes) __out_bcount_opt(Bytes)
+        __out_bcount_part(Bytes, Bytes) _Writable_bytes_(Bytes) _Post_writable_byte_size_(Bytes) VOID *RawCopy,
+    _Inout_updates_(Count) _Inout_updates_bytes_(Bytes) LONG *Accumulate,
+    _In_opt_ __in_opt _In_z_ _In_opt_z_ _Null_terminated_ __nullterminated _Printf_format_string_
+        _Literal_ _Notliteral_ PCSTR Label,
+    _Out_ _Out_opt_ __out __out_opt _Deref_out_range_(0, 1) OUT OPTIONAL PULONG Flag,
+    _Inout_ _Inout_opt_ __inout __inout_opt _Pre_notnull_ _Interlocked_operand_ __drv_interlocked
+        LONG volatile *Shared,
+    _Outptr_ _Outptr_opt_ _Outptr_result_maybenull_ _Outptr_result_bytebuffer_(Bytes) _Deref_out_ __deref_out
+        __deref_out_opt __deref_inout _Result_nullonfailure_ PVOID *Result,
+    _Reserved_ __reserved _Strict_type_match_ __drv_strictTypeMatch(__drv_typeConst)
+        __drv_strictType(PVOID, __drv_typeConst) __drv_isObjectPointer __drv_constant __drv_nonConstant
+        __drv_in(__drv_valueIs(==0)) __drv_out(__drv_valueIs(==0)) __drv_arg(Reserved, __drv_inTry)
+        __drv_inTry __drv_notInTry _Pre_ _Post_ _Post_invalid_ _Field_range_(0, 0) PVOID Reserved)
+{
+    LONG sum = 0;
+    ULONG i;
+    _Analysis_assume_(Count < 16);
+    for (i = 0; i < Count; i++) {
+        Copy[i] = Values[i];
+        Accumulate[i] += Values[i];
+        sum += Values[i];
+    }
+    RtlCopyMemory(RawCopy, Raw, Bytes);
+    *Flag = (Label != NULL);
+    InterlockedAdd(Shared, sum);
+    *Result = Reserved;
+    return sum;
+}
+
+typedef struct _ANNOTATED_RECORD {
+    ULONG Count;
+    _Field_size_(Count) PLONG Values;
+    _Field_size_bytes_(Count) PUCHAR Bytes;
+    _Field_size_opt_(Count) PLONG Optional;
+    __field_ecount(Count) PLONG Legacy;
+    __field_bcount(Count) PUCHAR LegacyBytes;
+    _Field_range_(0, 15) ULONG Small;
+    ULONG UNALIGNED *Unaligned;
+    ULONG __unaligned *AlsoUnaligned;
+} ANNOTATED_RECORD;
+
+_Acquires_lock_(Lock) _Acquires_exclusive_lock_(Lock) __drv_acquiresResource(SpinLock)
+__drv_acquiresExclusiveResource(SpinLock) __drv_acquiresResourceGlobal(SpinLock, Lock)
+_Kernel_acquires_resource_(SpinLock) _IRQL_raises_(DISPATCH_LEVEL) _IRQL_saves_ __drv_raisesIRQL(DISPATCH_LEVEL)
+__drv_savesIRQL __drv_setsIRQL(DISPATCH_LEVEL) __drv_savesIRQLGlobal(OldIrql, Lock)
+_IRQL_saves_global_(OldIrql, Lock) __drv_innerNeverHoldGlobal(SpinLock, Lock) __drv_neverHold(SpinLock)
+_Requires_lock_not_held_(*SpinLock) _Kernel_float_saved_ __drv_floatSaved
+static VOID AnnotatedAcquire(_Inout_ _Requires_lock_not_held_(*_Curr_) PNDIS_SPIN_LOCK SpinLock)
+{
+    NdisAcquireSpinLock(SpinLock);
+}
+
+_Releases_lock_(Lock) _Releases_exclusive_lock_(Lock) __drv_releasesResource(SpinLock)
+__drv_releasesExclusiveResource(SpinLock) __drv_releasesResourceGlobal(SpinLock, Lock)
+_Kernel_releases_resource_(SpinLock) _Requires_lock_held_(Lock) _Requires_exclusive_lock_held_(Lock)
+_Kernel_requires_resource_held_(SpinLock) __drv_mustHold(SpinLock) __drv_innerMustHoldGlobal(SpinLock, Lock)
+_IRQL_restores_ __drv_restoresIRQL __drv_restoresIRQLGlobal(OldIrql, Lock) _IRQL_restores_global_(OldIrql, Lock)
+_Kernel_float_restored_ __drv_floatRestored __drv_requiresIRQL(DISPATCH_LEVEL) _IRQL_requires_(DISPATCH_LEVEL)
+static VOID AnnotatedRelease(_Inout_ PNDIS_SPIN_LOCK SpinLock)
+{
+    NdisReleaseSpinLock(SpinLock);
+}
+
+_Drv_allocatesMem_(Mem) __drv_allocatesMem(Mem) _Ret_maybenull_ _Post_writable_byte_size_(Length)
+static PVOID AnnotatedAllocate(_In_ UINT Length)
+{
+    PVOID p = NULL;
+    return NdisAllocateMemoryWithTag(&p, Length, 'llAS') == NDIS_STATUS_SUCCESS ? p : NULL;
+}
+
+static VOID AnnotatedFree(_In_ _Frees_ptr_ _Frees_ptr_opt_ _Drv_freesMem_(Mem) __drv_freesMem(Mem)
+    _Drv_aliasesMem_ __drv_aliasesMem __drv_at(Memory, __drv_freesMem(Mem)) PVOID Memory, _In_ UINT Length)
+{
+    NdisFreeMemory(Memory, Length, 0);
+}
+
+_Dispatch_type_(IRP_MJ_CREATE) _Dispatch_type_(IRP_MJ_CLOSE) __drv_dispatchType(IRP_MJ_CREATE)
+__drv_dispatchType_other _IRQL_uses_cancel_ __drv_useCancelIRQL _Kernel_clear_do_init_(yes)
+__drv_clearDoInit(yes) __drv_Mode_impl(x) _At_(Irp, _Pre_notnull_) _IRQL_is_cancel_
+static NTSTATUS WINAPI AllCallsDispatch(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ struct _IRP *Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+    return STATUS_SUCCESS;
+}
+
+/* Calling-convention and linkage words are accepted where a Windows source puts them. */
+static ULONG NTAPI CallNtapi(ULONG x) { return x + 1; }
+static ULONG __stdcall CallStdcall(ULONG x) { return x + 2; }
+static ULONG __cdecl CallCdecl(ULONG x) { return x + 3; }
+static ULONG __fastcall CallFastcall(ULONG x) { return x + 4; }
+static ULONG FASTCALL CallFASTCALL(ULONG x) { return x + 5; }
+static ULONG CALLBACK CallCallback(ULONG x) { return x + 6; }
+static __inline ULONG CallInline(ULONG x) { return x + 7; }
+static __forceinline ULONG CallForceinline(ULONG x) { return x + 8; }
+FORCEINLINE ULONG CallFORCEINLINE(ULONG x) { return x + 9; }
+static NTAPI_INLINE ULONG CallNtapiInline(ULONG x) { return x + 10; }
+static DECLSPEC_NOINLINE ULONG CallNoinline(ULONG x) { return x + 11; }
+static __declspec(noinline) ULONG CallDeclspec(ULONG x) { return x + 12; }
+NTSYSAPI NTSYSCALLAPI NTKERNELAPI NTHALAPI NDISAPI ULONG NTAPI AllCallsExported(ULONG x);
+DECLSPEC_EXPORT ULONG NTAPI AllCallsExported(ULONG x) { return x; }
+DECLSPEC_IMPORT NDIS_STATUS NdisScheduleWorkItem(PNDIS_WORK_ITEM WorkItem);
+
+static ULONG CallingConventions(VOID)
+{
+    __int64 wide = 1;
+    __volatile ULONG v = 0;
+    PVOID RESTRICTED_POINTER p = Storage;
+    KEEP(p);
+    v += CallNtapi(0) + CallStdcall(0) + CallCdecl(0) + CallFastcall(0) + CallFASTCALL(0) + CallCallback(0);
+    v += CallInline(0) + CallForceinline(0) + CallFORCEINLINE(0) + CallNtapiInline(0) + CallNoinline(0);
+    v += CallDeclspec(0) + AllCallsExported(0);
+    return v + (ULONG)wide;
+}
+
+static DECLSPEC_NORETURN VOID Fatal(ULONG Code)
+{
+    if (Code != 0)
+        KeBugCheckEx(Code, 1, 2, 3, 4);
+    KeBugCheck(Code);
+}
+
+/* ---- Kernel substrate (wdm.h) ------------------------------------------------------------------ */
+_Function_class_(KDEFERRED_ROUTINE) _IRQL_requires_(DISPATCH_LEVEL)
+static VOID AllCallsDpc(_In_ struct _KDPC *Dpc, _In_opt_ PVOID DeferredContext, _In_opt_ PVOID SystemArgument1,
+    _In_opt_ PVOID SystemArgument2)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(DeferredContext);
+    DBG_UNREFERENCED_PARAMETER(SystemArgument1);
+    DBG_UNREFERENCED_PARAMETER(SystemArgument2);
+}
+
+static VOID Irql(VOID)
+{
+    KIRQL old, cur;
+    cur = KeGetCurrentIrql();
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    KeLowerIrql(old);
+    old = KfRaiseIrql(DISPATCH_LEVEL);
+    KeLowerIrql(old);
+    old = KeRaiseIrqlToDpcLevel();
+    KeLowerIrql(old);
+    KEEP(cur);
+    KEEP(KeGetCurrentProcessorNumber());
+    KEEP(KeQueryActiveProcessorCount(NULL));
+    KEEP(KeNumberProcessors);
+}
+
+static VOID SpinLocks(VOID)
+{
+    KIRQL old;
+    KeInitializeSpinLock(&KLock);
+    KeAcquireSpinLock(&KLock, &old);
+    KeReleaseSpinLock(&KLock, old);
+    old = KeAcquireSpinLockRaiseToDpc(&KLock);
+    KeAcquireSpinLockAtDpcLevel(&Lock.SpinLock);
+    KeReleaseSpinLockFromDpcLevel(&Lock.SpinLock);
+    if (KeTryToAcquireSpinLockAtDpcLevel(&Lock.SpinLock))
+        KeReleaseSpinLockFromDpcLevel(&Lock.SpinLock);
+    KeReleaseSpinLock(&KLock, old);
+}
+
+static VOID Dispatcher(VOID)
+{
+    static KEVENT event;
+    static KTIMER timer;
+    static KDPC dpc;
+    LARGE_INTEGER due, now, ticks, freq, perf;
+    NTSTATUS status;
+
+    KeInitializeEvent(&event, NotificationEvent, FALSE);
+    KeInitializeEvent(&event, SynchronizationEvent, TRUE);
+    KEEP(KeSetEvent(&event, IO_NO_INCREMENT, FALSE));
+    KEEP(KeResetEvent(&event));
+    KeClearEvent(&event);
+    KEEP(KeReadStateEvent(&event));
+    due.QuadPart = -10000;
+    status = KeWaitForSingleObject(&event, Executive, KernelMode, FALSE, &due);
+    KEEP(NT_SUCCESS(status) + NT_INFORMATION(status) + NT_WARNING(status) + NT_ERROR(status));
+    status = KeDelayExecutionThread(UserMode, TRUE, &due);
+    KEEP(status == STATUS_TIMEOUT);
+    KEEP(WrRundown + MaximumWaitReason + MaximumMode + WaitAll + WaitAny);
+
+    KeInitializeDpc(&dpc, AllCallsDpc, NULL);
+    KeSetImportanceDpc(&dpc, MediumHighImportance);
+    KeSetTargetProcessorDpc(&dpc, 0);
+    KEEP(KeInsertQueueDpc(&dpc, NULL, NULL));
+    KEEP(KeRemoveQueueDpc(&dpc));
+    KeFlushQueuedDpcs();
+
+    KeInitializeTimer(&timer);
+    KeInitializeTimerEx(&timer, SynchronizationTimer);
+    KEEP(KeSetTimer(&timer, due, &dpc));
+    KEEP(KeSetTimerEx(&timer, due, 100, &dpc));
+    KEEP(KeReadStateTimer(&timer));
+    KEEP(KeCancelTimer(&timer));
+    KEEP(NotificationTimer);
+
+    KeQuerySystemTime(&now);
+    KeQueryTickCount(&ticks);
+    perf = KeQueryPerformanceCounter(&freq);
+    KEEP(now.QuadPart + ticks.LowPart + ticks.HighPart + ticks.u.LowPart + perf.QuadPart + freq.QuadPart);
+    KEEP(KeQueryInterruptTime());
+    KEEP(KeQueryTimeIncrement());
+    KeStallExecutionProcessor(1);
+}
+
+static VOID Pool(VOID)
+{
+    PVOID p = ExAllocatePoolWithTag(NonPagedPoolNx, 64, 'llAS');
+    PVOID q = ExAllocatePool(PagedPool, 64);
+    UCHAR a[8], b[8];
+    RtlZeroMemory(a, sizeof a);
+    RtlFillMemory(b, sizeof b, 0x5a);
+    RtlCopyMemory(a, b, sizeof a);
+    RtlMoveMemory(a + 1, a, 4);
+    KEEP(RtlEqualMemory(a, b, sizeof a));
+    KEEP(RtlCompareMemory(a, b, sizeof a));
+    ExFreePoolWithTag(p, 'llAS');
+    ExFreePool(q);
+    KEEP(NonPagedPool + NonPagedPoolExecute + NonPagedPoolMustSucceed + DontUseThisType +
+         NonPagedPoolCacheAligned + PagedPoolCacheAligned + NonPagedPoolCacheAlignedMustS + MaxPoolType +
+         NonPagedPoolSession + NonPagedPoolNxCacheAligned);
+}
+
+static VOID Interlocked(VOID)
+{
+    LONG x = 0;
+    x += InterlockedIncrement(&Counter);
+    x += InterlockedDecrement(&Counter);
+    x += InterlockedExchange(&Counter, 5);
+    x += InterlockedExchangeAdd(&Counter, 2);
+    x += InterlockedAdd(&Counter, 3);
+    x += InterlockedOr(&Counter, 0x10);
+    x += InterlockedAnd(&Counter, 0xff);
+    x += InterlockedCompareExchange(&Counter, 7, 5);
+    KEEP(x);
+    KEEP(InterlockedIncrement64(&Counter64) + InterlockedDecrement64(&Counter64));
+    KEEP(InterlockedExchangeAdd64(&Counter64, 4) + InterlockedCompareExchange64(&Counter64, 1, 4));
+    KEEP(InterlockedExchangePointer(&SharedPointer, &x));
+    KEEP(InterlockedCompareExchangePointer(&SharedPointer, NULL, &x));
+    KeMemoryBarrier();
+    MemoryBarrier();
+}
+
+typedef struct _ALLCALLS_ITEM {
+    ULONG Tag;
+    LIST_ENTRY Link;
+} ALLCALLS_ITEM;
+
+static VOID Lists(VOID)
+{
+    static ALLCALLS_ITEM item;
+    PLIST_ENTRY e;
+    ALLCALLS_ITEM *owner;
+
+    InitializeListHead(&ListHead);
+    InitializeListHead(&OtherList);
+    InsertTailList(&ListHead, &ListEntry);
+    InsertHeadList(&ListHead, &item.Link);
+    owner = CONTAINING_RECORD(ListHead.Flink, ALLCALLS_ITEM, Link);
+    KEEP(owner->Tag);
+    AppendTailList(&ListHead, &OtherList);
+    KEEP(IsListEmpty(&ListHead));
+    e = RemoveHeadList(&ListHead);
+    KEEP(RemoveEntryList(e));
+    e = RemoveTailList(&ListHead);
+    KEEP(e);
+
+    PushEntryList(&SingleHead, &SingleEntry);
+    KEEP(PopEntryList(&SingleHead));
+
+    KEEP(ExInterlockedInsertHeadList(&ListHead, &ListEntry, &KLock));
+    KEEP(ExInterlockedInsertTailList(&ListHead, &item.Link, &KLock));
+    KEEP(ExInterlockedRemoveHeadList(&ListHead, &KLock));
+    KEEP(ExInterlockedPushEntryList(&SingleHead, &SingleEntry, &KLock));
+    KEEP(ExInterlockedPopEntryList(&SingleHead, &KLock));
+
+    InitializeSListHead(&SList);
+    ExInitializeSListHead(&SList);
+    KEEP(InterlockedPushEntrySList(&SList, &SListEntry));
+    KEEP(ExInterlockedPushEntrySList(&SList, &SListEntry, &KLock));
+    KEEP(QueryDepthSList(&SList) + ExQueryDepthSList(&SList));
+    KEEP(InterlockedPopEntrySList(&SList));
+    KEEP(ExInterlockedPopEntrySList(&SList, &KLock));
+    KEEP(InterlockedFlushSList(&SList));
+    KEEP(ExInterlockedFlushSList(&SList));
+}
+
+static VOID Strings(VOID)
+{
+    UNICODE_STRING u, v;
+    ANSI_STRING a;
+    STRING s;
+    ULONG value = 0;
+    DECLARE_UNICODE_STRING_SIZE(scratch, 32);
+
+    RtlInitUnicodeString(&u, L"AllCalls");
+    RtlInitAnsiString(&a, "AllCalls");
+    RtlInitString(&s, "AllCalls");
+    KEEP(RtlAnsiStringToUnicodeString(&v, &a, TRUE));
+    RtlFreeUnicodeString(&v);
+    KEEP(RtlUnicodeStringToAnsiString(&a, &u, TRUE));
+    RtlFreeAnsiString(&a);
+    KEEP(RtlCompareUnicodeString(&u, &AllCallsLinkName, TRUE));
+    KEEP(RtlEqualUnicodeString(&u, &AllCallsDeviceName, FALSE));
+    KEEP(RtlEqualString(&s, &AllCallsAnsiName, FALSE));
+    RtlCopyUnicodeString(&scratch, &u);
+    KEEP(RtlAppendUnicodeStringToString(&scratch, &u));
+    KEEP(RtlAppendUnicodeToString(&scratch, L"!"));
+    KEEP(RtlUpcaseUnicodeChar(L'a'));
+    KEEP(RtlUpcaseUnicodeString(&scratch, &u, FALSE));
+    KEEP(RtlIntegerToUnicodeString(42, 10, &scratch));
+    KEEP(RtlUnicodeStringToInteger(&scratch, 0, &value));
+    KEEP(value);
+}
+
+static VOID Mdls(VOID)
+{
+    PMDL mdl = &MdlSpace.Mdl;
+    PVOID va = Storage + 100;
+    PMDL allocated;
+
+    MmInitializeMdl(mdl, va, 200);
+    MmBuildMdlForNonPagedPool(mdl);
+    KEEP(MmGetMdlVirtualAddress(mdl));
+    KEEP(MmGetMdlByteOffset(mdl));
+    MmGetMdlByteCount(mdl) = 150; /* lvalue */
+    KEEP(MmGetMdlPfnArray(mdl)[0]);
+    KEEP(MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority | MdlMappingNoExecute));
+    KEEP(MmGetSystemAddressForMdl(mdl));
+    KEEP(BYTE_OFFSET(va) + ROUND_TO_PAGES(300) + ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, 5000));
+    KEEP(PAGE_ALIGN(va));
+    KEEP(MmSizeOfMdl(va, 200));
+    KEEP(LowPagePriority + HighPagePriority);
+    allocated = IoAllocateMdl(va, 200, FALSE, FALSE, NULL);
+    IoFreeMdl(allocated);
+}
+
+static VOID Debugging(ULONG Value)
+{
+    DbgPrint("AllCalls: %u\n", Value);
+    DbgPrintEx(0, 0, "AllCalls: %s\n", "DbgPrintEx");
+    KdPrint(("AllCalls: %u\n", Value));
+    KdPrintEx((0, 0, "AllCalls: %u\n", Value));
+    ASSERT(Value != 0);
+    ASSERTMSG("value must be set", Value != 0);
+    NT_ASSERT(Value != 0);
+    if (Value == 0xdead) {
+        DbgBreakPoint();
+        KdBreakPoint();
+        RtlAssert((PVOID) "Value", (PVOID)__FILE__, __LINE__, NULL);
+    }
+}
+
+#pragma alloc_text(PAGE, PagedWork)
+static ULONG PagedWork(ULONG Value)
+{
+    ULONG unused_in_free_builds = Value;
+    PAGED_CODE();
+    PAGED_CODE_LOCKED();
+    DBG_UNREFERENCED_LOCAL_VARIABLE(unused_in_free_builds);
+    return Value;
+}
+
+/* ---- NDIS: miniport edge (the handlers a virtual miniport registers) -------------------------------- */
+typedef struct _ADAPTER {
+    NDIS_HANDLE MiniportHandle;
+    NDIS_HANDLE BindingHandle;
+    NDIS_MINIPORT_TIMER Timer;
+    NDIS_TIMER ProtocolTimer;
+    NDIS_EVENT Event;
+    NDIS_WORK_ITEM WorkItem;
+    NDIS_REQUEST Request;
+    NDIS_STRING DeviceName;
+    PNDIS_PACKET Packet;
+    PNDIS_BUFFER Buffer;
+    NDIS_MEDIUM Medium;
+    NDIS_DEVICE_POWER_STATE PowerState;
+} ADAPTER, *PADAPTER;
+
+static ADAPTER Adapter;
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static BOOLEAN MpCheckForHang(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    return FALSE;
+}
+
+static VOID MpDisableInterrupt(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+}
+
+static VOID MpEnableInterrupt(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static VOID MpHalt(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    BOOLEAN cancelled;
+    NdisMCancelTimer(&a->Timer, &cancelled);
+    NdisMDeregisterAdapterShutdownHandler(a->MiniportHandle);
+}
+
+static VOID MpHandleInterrupt(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+}
+
+_Function_class_(NDIS_TIMER_FUNCTION)
+static VOID MpTimer(_In_ PVOID SystemSpecific1, _In_ PVOID FunctionContext, _In_ PVOID SystemSpecific2,
+    _In_ PVOID SystemSpecific3)
+{
+    UNREFERENCED_PARAMETER(SystemSpecific1);
+    UNREFERENCED_PARAMETER(FunctionContext);
+    UNREFERENCED_PARAMETER(SystemSpecific2);
+    UNREFERENCED_PARAMETER(SystemSpecific3);
+}
+
+static VOID MpAdapterShutdownContext(_In_ PVOID ShutdownContext)
+{
+    UNREFERENCED_PARAMETER(ShutdownContext);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static NDIS_STATUS MpInitialize(_Out_ PNDIS_STATUS OpenErrorStatus, _Out_ PUINT SelectedMediumIndex,
+    _In_reads_(MediumArraySize) PNDIS_MEDIUM MediumArray, _In_ UINT MediumArraySize,
+    _In_ NDIS_HANDLE MiniportAdapterHandle, _In_ NDIS_HANDLE WrapperConfigurationContext)
+{
+    PADAPTER a = NdisIMGetDeviceContext(MiniportAdapterHandle);
+    NDIS_HANDLE config;
+    NDIS_HANDLE subkey;
+    NDIS_STATUS status;
+    PNDIS_CONFIGURATION_PARAMETER param;
+    NDIS_CONFIGURATION_PARAMETER write;
+    NDIS_STRING keyword = NDIS_STRING_CONST("MTU");
+    NDIS_STRING keyName;
+    PVOID networkAddress;
+    UINT networkAddressLength;
+    PDEVICE_OBJECT pdo, fdo, next;
+    UINT i;
+
+    *OpenErrorStatus = NDIS_STATUS_SUCCESS;
+    for (i = 0; i < MediumArraySize; i++)
+        if (MediumArray[i] == NdisMedium802_3)
+            break;
+    if (i == MediumArraySize)
+        return NDIS_STATUS_UNSUPPORTED_MEDIA;
+    *SelectedMediumIndex = i;
+
+    NdisOpenConfiguration(&status, &config, WrapperConfigurationContext);
+    NdisReadConfiguration(&status, &param, config, &keyword, NdisParameterInteger);
+    if (status == NDIS_STATUS_SUCCESS)
+        KEEP(param->ParameterData.IntegerData);
+    NdisReadConfiguration(&status, &param, config, &keyword, NdisParameterHexInteger);
+    NdisReadConfiguration(&status, &param, config, &keyword, NdisParameterString);
+    NdisReadConfiguration(&status, &param, config, &keyword, NdisParameterMultiString);
+    NdisReadConfiguration(&status, &param, config, &keyword, NdisParameterBinary);
+    NdisZeroMemory(&write, sizeof write);
+    write.ParameterType = NdisParameterInteger;
+    write.ParameterData.IntegerData = 1500;
+    NdisWriteConfiguration(&status, config, &keyword, &write);
+    NdisReadNetworkAddress(&status, &networkAddress, &networkAddressLength, config);
+    NdisOpenConfigurationKeyByName(&status, config, &AllCallsProtocolName, &subkey);
+    NdisCloseConfiguration(subkey);
+    NdisOpenConfigurationKeyByIndex(&status, config, 0, &keyName, &subkey);
+    NdisCloseConfiguration(subkey);
+    NdisCloseConfiguration(config);
+
+    NdisMSetAttributesEx(MiniportAdapterHandle, a, 0,
+        NDIS_ATTRIBUTE_IGNORE_PACKET_TIMEOUT | NDIS_ATTRIBUTE_IGNORE_REQUEST_TIMEOUT |
+            NDIS_ATTRIBUTE_INTERMEDIATE_DRIVER | NDIS_ATTRIBUTE_DESERIALIZE | NDIS_ATTRIBUTE_NO_HALT_ON_SUSPEND,
+        NdisInterfaceInternal);
+    NdisMSetAttributes(MiniportAdapterHandle, a, FALSE, NdisInterfacePNPBus);
+    NdisMGetDeviceProperty(MiniportAdapterHandle, &pdo, &fdo, &next, NULL, NULL);
+    NdisMRegisterAdapterShutdownHandler(MiniportAdapterHandle, a, MpAdapterShutdownContext);
+    NdisMInitializeTimer(&a->Timer, MiniportAdapterHandle, MpTimer, a);
+    NdisMSetTimer(&a->Timer, 100);
+    NdisMSetPeriodicTimer(&a->Timer, 1000);
+    KEEP(NdisMQueryAdapterInstanceName(&a->DeviceName, MiniportAdapterHandle));
+    a->MiniportHandle = MiniportAdapterHandle;
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID MpIsr(_Out_ PBOOLEAN InterruptRecognized, _Out_ PBOOLEAN QueueMiniportHandleInterrupt,
+    _In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    *InterruptRecognized = FALSE;
+    *QueueMiniportHandleInterrupt = FALSE;
+}
+
+static NDIS_STATUS MpQueryInformation(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_OID Oid,
+    _Out_writes_bytes_to_(InformationBufferLength, *BytesWritten) PVOID InformationBuffer,
+    _In_ ULONG InformationBufferLength, _Out_ PULONG BytesWritten, _Out_ PULONG BytesNeeded)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    ULONG value = 0;
+    NDIS_PNP_CAPABILITIES caps;
+    *BytesWritten = 0;
+    *BytesNeeded = 0;
+    switch (Oid) {
+    case OID_GEN_SUPPORTED_LIST:
+        *BytesNeeded = sizeof SupportedOids;
+        if (InformationBufferLength < sizeof SupportedOids)
+            return NDIS_STATUS_BUFFER_TOO_SHORT;
+        NdisMoveMemory(InformationBuffer, SupportedOids, sizeof SupportedOids);
+        *BytesWritten = sizeof SupportedOids;
+        return NDIS_STATUS_SUCCESS;
+    case OID_GEN_HARDWARE_STATUS:
+        value = NdisHardwareStatusReady;
+        break;
+    case OID_GEN_MEDIA_CONNECT_STATUS:
+        value = NdisMediaStateConnected;
+        break;
+    case OID_GEN_PHYSICAL_MEDIUM:
+        value = NdisPhysicalMediumUnspecified;
+        break;
+    case OID_PNP_CAPABILITIES:
+        NdisZeroMemory(&caps, sizeof caps);
+        caps.WakeUpCapabilities.MinMagicPacketWakeUp = NdisDeviceStateUnspecified;
+        caps.WakeUpCapabilities.MinPatternWakeUp = NdisDeviceStateD3;
+        caps.WakeUpCapabilities.MinLinkChangeWakeUp = NdisDeviceStateD0;
+        *BytesNeeded = sizeof caps;
+        if (InformationBufferLength < sizeof caps)
+            return NDIS_STATUS_INVALID_LENGTH;
+        NdisMoveMemory(InformationBuffer, &caps, sizeof caps);
+        *BytesWritten = sizeof caps;
+        return NDIS_STATUS_SUCCESS;
+    default:
+        /* Pass the query down the binding, as an IM does, and complete it later. */
+        a->Request.RequestType = NdisRequestQueryInformation;
+        a->Request.DATA.QUERY_INFORMATION.Oid = Oid;
+        a->Request.DATA.QUERY_INFORMATION.InformationBuffer = InformationBuffer;
+        a->Request.DATA.QUERY_INFORMATION.InformationBufferLength = InformationBufferLength;
+        return NDIS_STATUS_PENDING;
+    }
+    *BytesNeeded = sizeof value;
+    if (InformationBufferLength < sizeof value)
+        return NDIS_STATUS_INVALID_LENGTH;
+    NdisStoreUlong(InformationBuffer, value);
+    NdisRetrieveUlong(&value, InformationBuffer);
+    *BytesWritten = sizeof value;
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS MpReconfigure(_Out_ PNDIS_STATUS OpenErrorStatus, _In_ NDIS_HANDLE MiniportAdapterContext,
+    _In_ NDIS_HANDLE WrapperConfigurationContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(WrapperConfigurationContext);
+    *OpenErrorStatus = NDIS_STATUS_SUCCESS;
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static NDIS_STATUS MpReset(_Out_ PBOOLEAN AddressingReset, _In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    *AddressingReset = FALSE;
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS MpSend(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ PNDIS_PACKET Packet, _In_ UINT Flags)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    NDIS_STATUS status;
+    UNREFERENCED_PARAMETER(Flags);
+    NdisSend(&status, a->BindingHandle, Packet);
+    return status;
+}
+
+static NDIS_STATUS MpWanSend(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_HANDLE NdisLinkHandle,
+    _In_ PNDIS_WAN_PACKET Packet)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(NdisLinkHandle);
+    UNREFERENCED_PARAMETER(Packet);
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static NDIS_STATUS MpSetInformation(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_OID Oid,
+    _In_reads_bytes_(InformationBufferLength) PVOID InformationBuffer, _In_ ULONG InformationBufferLength,
+    _Out_ PULONG BytesRead, _Out_ PULONG BytesNeeded)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    NDIS_DEVICE_POWER_STATE state;
+    *BytesRead = 0;
+    *BytesNeeded = 0;
+    if (Oid == OID_PNP_SET_POWER) {
+        *BytesNeeded = sizeof state;
+        if (InformationBufferLength < sizeof state)
+            return NDIS_STATUS_INVALID_LENGTH;
+        NdisMoveMemory(&state, InformationBuffer, sizeof state);
+        a->PowerState = state;
+        *BytesRead = sizeof state;
+        return NDIS_STATUS_SUCCESS;
+    }
+    a->Request.RequestType = NdisRequestSetInformation;
+    a->Request.DATA.SET_INFORMATION.Oid = Oid;
+    a->Request.DATA.SET_INFORMATION.InformationBuffer = InformationBuffer;
+    a->Request.DATA.SET_INFORMATION.InformationBufferLength = InformationBufferLength;
+    return NDIS_STATUS_PENDING;
+}
+
+static NDIS_STATUS MpTransferData(_Out_ PNDIS_PACKET Packet, _Out_ PUINT BytesTransferred,
+    _In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_HANDLE MiniportReceiveContext, _In_ UINT ByteOffset,
+    _In_ UINT BytesToTransfer)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    NDIS_STATUS status;
+    NdisTransferData(&status, a->BindingHandle, MiniportReceiveContext, ByteOffset, BytesToTransfer, Packet,
+        BytesTransferred);
+    return status;
+}
+
+static NDIS_STATUS MpWanTransferData(VOID)
+{
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static VOID MpReturnPacket(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ PNDIS_PACKET Packet)
+{
+    PNDIS_PACKET original = NDIS_GET_ORIGINAL_PACKET(Packet);
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    NdisReturnPackets(&original, 1);
+    NdisDprFreePacket(Packet);
+}
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+static VOID MpSendPackets(_In_ NDIS_HANDLE MiniportAdapterContext,
+    _In_reads_(NumberOfPackets) PPNDIS_PACKET PacketArray, _In_ UINT NumberOfPackets)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    UINT i;
+    for (i = 0; i < NumberOfPackets; i++) {
+        PNDIS_PACKET mine;
+        NDIS_STATUS status;
+        NdisAllocatePacket(&status, &mine, PacketPool);
+        if (status != NDIS_STATUS_SUCCESS) {
+            NdisMSendComplete(a->MiniportHandle, PacketArray[i], status);
+            continue;
+        }
+        NDIS_PACKET_FIRST_NDIS_BUFFER(mine) = NDIS_PACKET_FIRST_NDIS_BUFFER(PacketArray[i]);
+        NDIS_PACKET_LAST_NDIS_BUFFER(mine) = NDIS_PACKET_LAST_NDIS_BUFFER(PacketArray[i]);
+        NDIS_PACKET_VALID_COUNTS(mine) = FALSE;
+        NdisGetPacketFlags(mine) = NdisGetPacketFlags(PacketArray[i]); /* lvalue */
+        NdisIMCopySendPerPacketInfo(mine, PacketArray[i]);
+        NDIS_SET_ORIGINAL_PACKET(mine, NDIS_GET_ORIGINAL_PACKET(PacketArray[i]));
+        NdisSetPacketCancelId(mine, NdisGetPacketCancelId(PacketArray[i]));
+        NdisSendPackets(a->BindingHandle, &mine, 1);
+    }
+}
+
+static VOID MpAllocateComplete(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ PVOID VirtualAddress,
+    _In_ PNDIS_PHYSICAL_ADDRESS PhysicalAddress, _In_ ULONG Length, _In_ PVOID Context)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(VirtualAddress);
+    KEEP(NdisGetPhysicalAddressLow(*PhysicalAddress) + (ULONG)NdisGetPhysicalAddressHigh(*PhysicalAddress));
+    UNREFERENCED_PARAMETER(Length);
+    UNREFERENCED_PARAMETER(Context);
+}
+
+static NDIS_STATUS MpCoCreateVc(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_HANDLE NdisVcHandle,
+    _Out_ PNDIS_HANDLE MiniportVcContext)
+{
+    UNREFERENCED_PARAMETER(NdisVcHandle);
+    *MiniportVcContext = MiniportAdapterContext;
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static NDIS_STATUS MpCoDeleteVc(_In_ NDIS_HANDLE MiniportVcContext)
+{
+    UNREFERENCED_PARAMETER(MiniportVcContext);
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static NDIS_STATUS MpCoActivateVc(_In_ NDIS_HANDLE MiniportVcContext, _Inout_ PCO_CALL_PARAMETERS CallParameters)
+{
+    UNREFERENCED_PARAMETER(MiniportVcContext);
+    UNREFERENCED_PARAMETER(CallParameters);
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static NDIS_STATUS MpCoDeactivateVc(_In_ NDIS_HANDLE MiniportVcContext)
+{
+    UNREFERENCED_PARAMETER(MiniportVcContext);
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static VOID MpCoSendPackets(_In_ NDIS_HANDLE MiniportVcContext, _In_ PPNDIS_PACKET PacketArray,
+    _In_ UINT NumberOfPackets)
+{
+    UNREFERENCED_PARAMETER(MiniportVcContext);
+    UNREFERENCED_PARAMETER(PacketArray);
+    UNREFERENCED_PARAMETER(NumberOfPackets);
+}
+
+static NDIS_STATUS MpCoRequest(_In_ NDIS_HANDLE MiniportAdapterContext, _In_opt_ NDIS_HANDLE MiniportVcContext,
+    _Inout_ PNDIS_REQUEST NdisRequest)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(MiniportVcContext);
+    UNREFERENCED_PARAMETER(NdisRequest);
+    return NDIS_STATUS_NOT_SUPPORTED;
+}
+
+static VOID MpCancelSendPackets(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ PVOID CancelId)
+{
+    PADAPTER a = (PADAPTER)MiniportAdapterContext;
+    NdisCancelSendPackets(a->BindingHandle, CancelId);
+}
+
+static VOID MpPnPEventNotify(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ NDIS_DEVICE_PNP_EVENT DevicePnPEvent,
+    _In_ PVOID InformationBuffer, _In_ ULONG InformationBufferLength)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+    UNREFERENCED_PARAMETER(InformationBufferLength);
+    switch (DevicePnPEvent) {
+    case NdisDevicePnPEventQueryRemoved:
+    case NdisDevicePnPEventRemoved:
+    case NdisDevicePnPEventSurpriseRemoved:
+    case NdisDevicePnPEventQueryStopped:
+    case NdisDevicePnPEventStopped:
+    case NdisDevicePnPEventMaximum:
+        break;
+    case NdisDevicePnPEventPowerProfileChanged:
+        if (*(PULONG)InformationBuffer == NdisPowerProfileAcOnLine)
+            KEEP(NdisPowerProfileBattery);
+        break;
+    }
+}
+
+static VOID MpAdapterShutdown(_In_ NDIS_HANDLE MiniportAdapterContext)
+{
+    UNREFERENCED_PARAMETER(MiniportAdapterContext);
+}
+
+/* ---- NDIS: protocol edge (the handlers the IM's lower binding registers) ----------------------------- */
+static VOID PtOpenAdapterComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_STATUS Status,
+    _In_ NDIS_STATUS OpenErrorStatus)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    UNREFERENCED_PARAMETER(OpenErrorStatus);
+    KEEP(Status);
+    NdisSetEvent(&a->Event);
+}
+
+static VOID PtCloseAdapterComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_STATUS Status)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    KEEP(Status);
+    NdisSetEvent(&a->Event);
+}
+
+static VOID PtSendComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNDIS_PACKET Packet,
+    _In_ NDIS_STATUS Status)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    PNDIS_PACKET original = NDIS_GET_ORIGINAL_PACKET(Packet);
+    NdisIMCopySendCompletePerPacketInfo(original, Packet);
+    NdisDprFreePacket(Packet);
+    NdisMSendComplete(a->MiniportHandle, original, Status);
+}
+
+static VOID PtWanSendComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNDIS_WAN_PACKET Packet,
+    _In_ NDIS_STATUS Status)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(Packet);
+    UNREFERENCED_PARAMETER(Status);
+}
+
+static VOID PtTransferDataComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNDIS_PACKET Packet,
+    _In_ NDIS_STATUS Status, _In_ UINT BytesTransferred)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    NdisMTransferDataComplete(a->MiniportHandle, Packet, Status, BytesTransferred);
+}
+
+static VOID PtWanTransferDataComplete(VOID)
+{
+}
+
+static VOID PtResetComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_STATUS Status)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    NdisMResetComplete(a->MiniportHandle, Status, FALSE);
+}
+
+static VOID PtRequestComplete(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNDIS_REQUEST NdisRequest,
+    _In_ NDIS_STATUS Status)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    if (NdisRequest->RequestType == NdisRequestQueryInformation)
+        NdisMQueryInformationComplete(a->MiniportHandle, Status);
+    else
+        NdisMSetInformationComplete(a->MiniportHandle, Status);
+    KEEP(NdisRequestQueryStatistics + NdisRequestOpen + NdisRequestClose + NdisRequestSend +
+         NdisRequestTransferData + NdisRequestReset + NdisRequestGeneric1 + NdisRequestGeneric2 +
+         NdisRequestGeneric3 + NdisRequestGeneric4);
+}
+
+static NDIS_STATUS PtReceive(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_HANDLE MacReceiveContext,
+    _In_reads_bytes_(HeaderBufferSize) PVOID HeaderBuffer, _In_ UINT HeaderBufferSize,
+    _In_reads_bytes_(LookaheadBufferSize) PVOID LookAheadBuffer, _In_ UINT LookaheadBufferSize,
+    _In_ UINT PacketSize)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    PNDIS_PACKET packet = NdisGetReceivedPacket(a->BindingHandle, MacReceiveContext);
+    if (packet == NULL) {
+        NdisMEthIndicateReceive(a->MiniportHandle, MacReceiveContext, HeaderBuffer, HeaderBufferSize,
+            LookAheadBuffer, LookaheadBufferSize, PacketSize);
+        return NDIS_STATUS_SUCCESS;
+    }
+    NdisMIndicateReceivePacket(a->MiniportHandle, &packet, 1);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS PtWanReceive(_In_ NDIS_HANDLE NdisLinkHandle, _In_ PUCHAR Packet, _In_ ULONG PacketSize)
+{
+    UNREFERENCED_PARAMETER(NdisLinkHandle);
+    UNREFERENCED_PARAMETER(Packet);
+    UNREFERENCED_PARAMETER(PacketSize);
+    return NDIS_STATUS_NOT_ACCEPTED;
+}
+
+static VOID PtReceiveComplete(_In_ NDIS_HANDLE ProtocolBindingContext)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    NdisMEthIndicateReceiveComplete(a->MiniportHandle);
+}
+
+static VOID PtStatus(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_STATUS GeneralStatus,
+    _In_reads_bytes_(StatusBufferSize) PVOID StatusBuffer, _In_ UINT StatusBufferSize)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    NdisMIndicateStatus(a->MiniportHandle, GeneralStatus, StatusBuffer, StatusBufferSize);
+}
+
+static VOID PtStatusComplete(_In_ NDIS_HANDLE ProtocolBindingContext)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    NdisMIndicateStatusComplete(a->MiniportHandle);
+}
+
+static INT PtReceivePacket(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNDIS_PACKET Packet)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    BOOLEAN remaining;
+    PNDIS_PACKET_STACK stack = NdisIMGetCurrentPacketStack(Packet, &remaining);
+    PNDIS_PACKET mine;
+    NDIS_STATUS status;
+
+    if (stack != NULL && remaining) {
+        stack->IMReserved[0] = (ULONG_PTR)a;
+        NdisMIndicateReceivePacket(a->MiniportHandle, &Packet, 1);
+        return 0;
+    }
+    NdisDprAllocatePacket(&status, &mine, PacketPool);
+    if (status != NDIS_STATUS_SUCCESS)
+        return 0;
+    NDIS_PACKET_FIRST_NDIS_BUFFER(mine) = NDIS_PACKET_FIRST_NDIS_BUFFER(Packet);
+    NDIS_PACKET_LAST_NDIS_BUFFER(mine) = NDIS_PACKET_LAST_NDIS_BUFFER(Packet);
+    NDIS_SET_ORIGINAL_PACKET(mine, NDIS_GET_ORIGINAL_PACKET(Packet));
+    NDIS_SET_PACKET_HEADER_SIZE(mine, NDIS_GET_PACKET_HEADER_SIZE(Packet));
+    NDIS_SET_PACKET_STATUS(mine, NDIS_GET_PACKET_STATUS(Packet));
+    NdisMIndicateReceivePacket(a->MiniportHandle, &mine, 1);
+    return NDIS_GET_PACKET_STATUS(Packet) == NDIS_STATUS_RESOURCES ? 0 : 1;
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static VOID PtBindAdapter(_Out_ PNDIS_STATUS Status, _In_ NDIS_HANDLE BindContext, _In_ PNDIS_STRING DeviceName,
+    _In_ PVOID SystemSpecific1, _In_ PVOID SystemSpecific2)
+{
+    static NDIS_MEDIUM media[] = { NdisMedium802_3, NdisMediumWan, NdisMediumLoopback };
+    PADAPTER a = &Adapter;
+    NDIS_HANDLE config;
+    NDIS_STATUS openError;
+    UINT selected;
+    NDIS_STRING upperBindings = NDIS_STRING_CONST("UpperBindings");
+    PNDIS_CONFIGURATION_PARAMETER param;
+
+    UNREFERENCED_PARAMETER(SystemSpecific2);
+    NdisOpenProtocolConfiguration(Status, &config, (PNDIS_STRING)SystemSpecific1);
+    NdisReadConfiguration(Status, &param, config, &upperBindings, NdisParameterString);
+    a->DeviceName = param->ParameterData.StringData;
+    NdisCloseConfiguration(config);
+
+    NdisInitializeEvent(&a->Event);
+    NdisOpenAdapter(Status, &openError, &a->BindingHandle, &selected, media, ARRAYSIZE(media), ProtocolHandle,
+        a, DeviceName, 0, NULL);
+    if (*Status == NDIS_STATUS_PENDING) {
+        NdisWaitEvent(&a->Event, 0);
+        NdisResetEvent(&a->Event);
+    }
+    a->Medium = media[selected];
+    KEEP(NdisIMGetBindingContext(a->BindingHandle));
+    KEEP(NdisQueryAdapterInstanceName(&a->DeviceName, a->BindingHandle));
+    *Status = NdisIMInitializeDeviceInstanceEx(DriverHandle, &a->DeviceName, a);
+    if (*Status != NDIS_STATUS_SUCCESS)
+        *Status = NdisIMInitializeDeviceInstance(DriverHandle, &a->DeviceName);
+    NdisCompleteBindAdapter(BindContext, *Status, openError);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static VOID PtUnbindAdapter(_Out_ PNDIS_STATUS Status, _In_ NDIS_HANDLE ProtocolBindingContext,
+    _In_ NDIS_HANDLE UnbindContext)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    if (NdisIMCancelInitializeDeviceInstance(DriverHandle, &a->DeviceName) != NDIS_STATUS_SUCCESS)
+        KEEP(NdisIMDeInitializeDeviceInstance(a->MiniportHandle));
+    NdisCloseAdapter(Status, a->BindingHandle);
+    NdisCompleteUnbindAdapter(UnbindContext, *Status);
+}
+
+_IRQL_requires_(PASSIVE_LEVEL)
+static NDIS_STATUS PtPnPEvent(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNET_PNP_EVENT NetPnPEvent)
+{
+    PADAPTER a = (PADAPTER)ProtocolBindingContext;
+    switch (NetPnPEvent->NetEvent) {
+    case NetEventSetPower:
+        a->PowerState = *(PNDIS_DEVICE_POWER_STATE)NetPnPEvent->Buffer;
+        break;
+    case NetEventReconfigure:
+        if (a == NULL)
+            NdisReEnumerateProtocolBindings(ProtocolHandle);
+        break;
+    case NetEventQueryPower:
+    case NetEventQueryRemoveDevice:
+    case NetEventCancelRemoveDevice:
+    case NetEventBindList:
+    case NetEventBindsComplete:
+    case NetEventPnPCapabilities:
+    case NetEventPause:
+    case NetEventRestart:
+    case NetEventPortActivation:
+    case NetEventPortDeactivation:
+    case NetEventIMReEnableDevice:
+    case NetEventMaximum:
+        break;
+    }
+    KEEP(NetDeviceStateD0 + NetDeviceStateMaximum);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID PtUnload(VOID)
+{
+    NDIS_STATUS status;
+    NdisDeregisterProtocol(&status, ProtocolHandle);
+    NdisIMDeregisterLayeredMiniport(DriverHandle);
+}
+
+static VOID PtCoSendComplete(_In_ NDIS_STATUS Status, _In_ NDIS_HANDLE ProtocolVcContext,
+    _In_ PNDIS_PACKET Packet)
+{
+    UNREFERENCED_PARAMETER(Status);
+    UNREFERENCED_PARAMETER(ProtocolVcContext);
+    UNREFERENCED_PARAMETER(Packet);
+}
+
+static VOID PtCoStatus(_In_ NDIS_HANDLE ProtocolBindingContext, _In_opt_ NDIS_HANDLE ProtocolVcContext,
+    _In_ NDIS_STATUS GeneralStatus, _In_ PVOID StatusBuffer, _In_ UINT StatusBufferSize)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(ProtocolVcContext);
+    UNREFERENCED_PARAMETER(GeneralStatus);
+    UNREFERENCED_PARAMETER(StatusBuffer);
+    UNREFERENCED_PARAMETER(StatusBufferSize);
+}
+
+static UINT PtCoReceivePacket(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_HANDLE ProtocolVcContext,
+    _In_ PNDIS_PACKET Packet)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(ProtocolVcContext);
+    UNREFERENCED_PARAMETER(Packet);
+    return 0;
+}
+
+static VOID PtCoAfRegisterNotify(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PCO_ADDRESS_FAMILY AddressFamily)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    KEEP(AddressFamily->AddressFamily + AddressFamily->MajorVersion + AddressFamily->MinorVersion);
+}
+
+/* ---- NDIS: packets and buffers --------------------------------------------------------------------- */
+static VOID Packets(VOID)
+{
+    NDIS_STATUS status;
+    PNDIS_PACKET p, q;
+    PNDIS_BUFFER b, c, next;
+    PVOID va, info;
+    UINT length, offset, physical, count, total, size, copied;
+    ULONG sendFlags;
+    NDIS_PACKET_8021Q_INFO vlan;
+    MEDIA_SPECIFIC_INFORMATION *msi;
+
+    NdisAllocatePacketPool(&status, &PacketPool, 64, sizeof(PVOID));
+    NdisFreePacketPool(PacketPool);
+    NdisAllocatePacketPoolEx(&status, &PacketPool, 64, 64, PROTOCOL_RESERVED_SIZE_IN_PACKET);
+    NdisSetPacketPoolProtocolId(PacketPool, NDIS_PROTOCOL_ID_TCP_IP);
+    KEEP(NdisPacketPoolUsage(PacketPool) + NdisPacketSize(16));
+    NdisAllocateBufferPool(&status, &BufferPool, 64);
+
+    NdisAllocatePacket(&status, &p, PacketPool);
+    NdisDprAllocatePacketNonInterlocked(&status, &q, PacketPool);
+    KEEP(NdisGetPoolFromPacket(p));
+    NdisAllocateBuffer(&status, &b, BufferPool, Storage, 64);
+    NdisCopyBuffer(&status, &c, BufferPool, b, 4, 16);
+    NdisChainBufferAtFront(p, b);
+    NdisChainBufferAtBack(p, c);
+    NdisQueryPacket(p, &physical, &count, &next, &total);
+    NdisQueryPacketLength(p, &total);
+    NdisGetFirstBufferFromPacket(p, &next, &va, &length, &total);
+    NdisGetFirstBufferFromPacketSafe(p, &next, &va, &length, &total, NormalPagePriority);
+    NdisGetNextBuffer(b, &next);
+    NDIS_BUFFER_LINKAGE(c) = NULL; /* lvalue */
+    NdisRecalculatePacketCounts(p);
+    NdisQueryBuffer(b, &va, &length);
+    NdisQueryBufferSafe(b, &va, &length, HighPagePriority);
+    NdisQueryBufferOffset(b, &offset, &length);
+    NdisAdjustBufferLength(b, 32);
+    KEEP(NdisBufferLength(b) + NDIS_BUFFER_TO_SPAN_PAGES(b));
+    KEEP(NdisBufferVirtualAddress(b));
+    KEEP(NdisBufferVirtualAddressSafe(b, LowPagePriority));
+    NdisGetBufferPhysicalArraySize(b, &size);
+    NdisCopyFromPacketToPacket(q, 0, total, p, 0, &copied);
+    NdisCopyFromPacketToPacketSafe(q, 0, total, p, 0, &copied, NormalPagePriority);
+    KEEP(physical + count + offset + size + copied);
+
+    /* Flags, OOB data and per-packet information: the lvalue macros. */
+    NdisSetPacketFlags(p, NDIS_FLAGS_DONT_LOOPBACK);
+    NdisClearPacketFlags(p, NDIS_FLAGS_DONT_LOOPBACK);
+    NdisGetPacketFlags(p) = 0;
+    NdisSetSendFlags(p, NDIS_FLAGS_LOOPBACK_ONLY);
+    NdisQuerySendFlags(p, &sendFlags);
+    KEEP(sendFlags + NDIS_GET_PACKET_PROTOCOL_TYPE(p));
+    NDIS_SET_PACKET_STATUS(p, NDIS_STATUS_RESOURCES);
+    NDIS_GET_PACKET_STATUS(p) = NDIS_STATUS_SUCCESS;
+    NDIS_SET_PACKET_HEADER_SIZE(p, 14);
+    NDIS_GET_PACKET_HEADER_SIZE(p) = 14;
+    NDIS_SET_PACKET_TIME_TO_SEND(p, 0);
+    NDIS_SET_PACKET_TIME_SENT(p, NDIS_GET_PACKET_TIME_TO_SEND(p));
+    NDIS_SET_PACKET_TIME_RECEIVED(p, NDIS_GET_PACKET_TIME_SENT(p));
+    KEEP(NDIS_GET_PACKET_TIME_RECEIVED(p));
+    KEEP(NDIS_OOB_DATA_FROM_PACKET(p)->SizeMediaSpecificInfo);
+    NDIS_SET_PACKET_MEDIA_SPECIFIC_INFO(p, Storage, 16);
+    NDIS_GET_PACKET_MEDIA_SPECIFIC_INFO(p, &info, &size);
+    msi = (MEDIA_SPECIFIC_INFORMATION *)info;
+    if (msi != NULL && msi->ClassId == NdisClass802_3Priority)
+        KEEP(NdisClassWirelessWanMbxMailbox + NdisClassIrdaPacketInfo + NdisClassAtmAALInfo + msi->Size);
+    NDIS_PER_PACKET_INFO_FROM_PACKET(p, Ieee8021QInfo) = 0; /* lvalue */
+    vlan.Value = NDIS_PER_PACKET_INFO_FROM_PACKET(p, Ieee8021QInfo);
+    vlan.TagHeader.VlanId = 7;
+    vlan.TagHeader.UserPriority = 5;
+    NDIS_PACKET_EXTENSION_FROM_PACKET(p)->NdisPacketInfo[TcpIpChecksumPacketInfo] = vlan.Value;
+    KEEP(IpSecPacketInfo + TcpLargeSendPacketInfo + ClassificationHandlePacketInfo + NdisReserved +
+         ScatterGatherListPacketInfo + MaxPerPacketInfo);
+    NDIS_SET_ORIGINAL_PACKET(q, p);
+    KEEP(NDIS_GET_ORIGINAL_PACKET(q));
+    NDIS_SET_PACKET_CANCEL_ID(p, (PVOID)(ULONG_PTR)NdisGeneratePartialCancelId());
+    KEEP(NDIS_GET_PACKET_CANCEL_ID(p));
+
+    NdisUnchainBufferAtFront(p, &b);
+    NdisUnchainBufferAtBack(p, &c);
+    NdisReinitializePacket(p);
+    NdisFreeBuffer(b);
+    NdisFreeBuffer(c);
+    NdisFreePacket(p);
+    NdisDprFreePacketNonInterlocked(q);
+    NdisFreeBufferPool(BufferPool);
+    NdisFreePacketPool(PacketPool);
+}
+
+/* ---- NDIS: library support -------------------------------------------------------------------------- */
+_Function_class_(NDIS_PROC)
+static VOID AllCallsWorkItem(_In_ struct _NDIS_WORK_ITEM *WorkItem, _In_opt_ PVOID Context)
+{
+    UNREFERENCED_PARAMETER(WorkItem);
+    UNREFERENCED_PARAMETER(Context);
+}
+
+static VOID Support(VOID)
+{
+    PVOID memory;
+    NDIS_STRING s, t;
+    NDIS_ANSI_STRING as;
+    LARGE_INTEGER now, large;
+    ULONG ulong = 0, upTime, cpu, idle, kernelAndUser, index;
+    PLIST_ENTRY e;
+    PSINGLE_LIST_ENTRY se;
+    UCHAR x[4] = { 1, 2, 3, 4 }, y[4];
+    static WCHAR buffer[64];
+
+    KEEP(NdisAllocateMemory(&memory, 128, NDIS_MEMORY_CONTIGUOUS | NDIS_MEMORY_NONCACHED, HighestAcceptable));
+    NdisFreeMemory(memory, 128, NDIS_MEMORY_CONTIGUOUS | NDIS_MEMORY_NONCACHED);
+    memory = AnnotatedAllocate(64);
+    AnnotatedFree(memory, 64);
+    NdisZeroMemory(y, sizeof y);
+    NdisFillMemory(y, sizeof y, 0xff);
+    NdisMoveMemory(y, x, sizeof y);
+    NdisMoveMappedMemory(y, x, sizeof y);
+    KEEP(NdisEqualMemory(x, y, sizeof x));
+
+    NdisAllocateSpinLock(&Lock);
+    NdisAcquireSpinLock(&Lock);
+    NdisReleaseSpinLock(&Lock);
+    NdisDprAcquireSpinLock(&Lock);
+    NdisDprReleaseSpinLock(&Lock);
+    AnnotatedAcquire(&Lock);
+    AnnotatedRelease(&Lock);
+    NdisFreeSpinLock(&Lock);
+
+    KEEP(NdisInterlockedIncrement(&Counter) + NdisInterlockedDecrement(&Counter));
+    KEEP(NdisInterlockedExchange(&Counter, 1) + NdisInterlockedCompareExchange(&Counter, 2, 1));
+    NdisInterlockedAddUlong(&ulong, 5, &Lock);
+    large = NdisInterlockedAddLargeInteger(&now, 5, &Lock.SpinLock);
+    KEEP(large.QuadPart);
+    NdisInitializeListHead(&ListHead);
+    KEEP(NdisInterlockedInsertHeadList(&ListHead, &ListEntry, &Lock));
+    KEEP(NdisInterlockedInsertTailList(&ListHead, &OtherList, &Lock));
+    e = NdisInterlockedRemoveHeadList(&ListHead, &Lock);
+    KEEP(e);
+    KEEP(NdisInterlockedPushEntryList(&SingleHead, &SingleEntry, &Lock));
+    se = NdisInterlockedPopEntryList(&SingleHead, &Lock);
+    KEEP(se);
+    NdisInitializeSListHead(&SList);
+    KEEP(NdisInterlockedPushEntrySList(&SList, &SListEntry, &Lock));
+    KEEP(NdisQueryDepthSList(&SList));
+    KEEP(NdisInterlockedPopEntrySList(&SList, &Lock));
+    KEEP(NdisInterlockedFlushSList(&SList));
+
+    NdisInitializeEvent(&Adapter.Event);
+    NdisSetEvent(&Adapter.Event);
+    KEEP(NdisWaitEvent(&Adapter.Event, 10));
+    NdisResetEvent(&Adapter.Event);
+
+    NdisInitializeTimer(&Adapter.ProtocolTimer, MpTimer, &Adapter);
+    NdisSetTimer(&Adapter.ProtocolTimer, 10);
+    NdisSetPeriodicTimer(&Adapter.ProtocolTimer, 100);
+    NdisCancelTimer(&Adapter.ProtocolTimer, &Adapter.Event.Event.Header.Inserted);
+
+    NdisInitializeWorkItem(&Adapter.WorkItem, AllCallsWorkItem, &Adapter);
+    KEEP(NdisScheduleWorkItem(&Adapter.WorkItem));
+
+    NdisInitUnicodeString(&s, L"AllCalls");
+    NdisInitAnsiString(&as, "AllCalls");
+    NdisInitializeString(&t, (PUCHAR) "AllCalls");
+    KEEP(NdisEqualString(&s, &t, TRUE) + NdisEqualUnicodeString(&s, &t, FALSE));
+    s.Buffer = buffer;
+    s.MaximumLength = sizeof buffer;
+    KEEP(NdisAnsiStringToUnicodeString(&s, &as));
+    KEEP(NdisUnicodeStringToAnsiString(&as, &t));
+    KEEP(NdisUpcaseUnicodeString(&s, &t));
+    NdisPrintString(s);
+    NdisFreeString(t);
+    KEEP(NDIS_STRING_CONST_LENGTH(L"AllCalls"));
+
+    NdisGetCurrentSystemTime(&now);
+    NdisGetSystemUpTime(&upTime);
+    NdisStallExecution(10);
+    NdisMSleep(10);
+    NdisGetCurrentProcessorCpuUsage(&cpu);
+    NdisGetCurrentProcessorCounts(&idle, &kernelAndUser, &index);
+    KEEP(upTime + cpu + idle + kernelAndUser + index + ulong + now.HighPart);
+    KEEP(NdisSystemProcessorCount() + NdisGetVersion());
+    NdisSetPhysicalAddressHigh(large, 0);
+    NdisSetPhysicalAddressLow(large, 0x1000);
+    KEEP(large.QuadPart);
+
+    NdisWriteErrorLogEntry(Adapter.MiniportHandle, NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, 2, 0x11u, 0x22u);
+}
+
+/* ---- NDIS: the rest of the miniport and protocol calls ---------------------------------------------------- */
+static VOID MiniportCalls(VOID)
+{
+    NDIS_STATUS status;
+    PDRIVER_DISPATCH dispatch[IRP_MJ_MAXIMUM_FUNCTION + 1];
+    PDEVICE_OBJECT device;
+    NDIS_HANDLE deviceHandle;
+    NDIS_STRING deviceName = NDIS_STRING_CONST("\\Device\\AllCallsControl");
+    NDIS_STRING linkName = NDIS_STRING_CONST("\\DosDevices\\AllCallsControl");
+    NDIS_HANDLE secondary = &Adapter;
+    UINT i;
+
+    for (i = 0; i < ARRAYSIZE(dispatch); i++)
+        dispatch[i] = AllCallsDispatch;
+    status = NdisMRegisterDevice(WrapperHandle, &deviceName, &linkName, dispatch, &device, &deviceHandle);
+    if (status == NDIS_STATUS_SUCCESS)
+        KEEP(NdisMDeregisterDevice(deviceHandle));
+
+    NdisMSendResourcesAvailable(Adapter.MiniportHandle);
+    KEEP(NdisMSetMiniportSecondary(secondary, Adapter.MiniportHandle));
+    KEEP(NdisMPromoteMiniport(secondary));
+    KEEP(NdisMRemoveMiniport(secondary));
+}
+
+static VOID ProtocolCalls(VOID)
+{
+    NDIS_STATUS status;
+    NET_PNP_EVENT event;
+    PNDIS_PACKET packets[1] = { Adapter.Packet };
+
+    NdisRequest(&status, Adapter.BindingHandle, &Adapter.Request);
+    NdisReset(&status, Adapter.BindingHandle);
+    NdisZeroMemory(&event, sizeof event);
+    event.NetEvent = NetEventBindsComplete;
+    NdisCompletePnPEvent(NDIS_STATUS_SUCCESS, Adapter.BindingHandle, &event);
+    NdisReturnPackets(packets, 1);
+}
+
+/* ---- Registration ---------------------------------------------------------------------------------------- */
+static VOID AllCallsUnload(_In_ PDRIVER_OBJECT DriverObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    PtUnload();
+}
+
+static NTSTATUS AllCallsAddDevice(_In_ PDRIVER_OBJECT DriverObject, _In_ PDEVICE_OBJECT PhysicalDeviceObject)
+{
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(PhysicalDeviceObject);
+    return STATUS_NOT_SUPPORTED;
+}
+
+static VOID AllCallsStartIo(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ struct _IRP *Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    UNREFERENCED_PARAMETER(Irp);
+}
+
+static NDIS_STATUS RegisterMiniport(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NDIS51_MINIPORT_CHARACTERISTICS mc;
+    NDIS_MINIPORT_CHARACTERISTICS chars;
+    NDIS30_MINIPORT_CHARACTERISTICS v30;
+    NDIS40_MINIPORT_CHARACTERISTICS v40;
+    NDIS50_MINIPORT_CHARACTERISTICS v50;
+    NDIS_STATUS status;
+
+    NdisMInitializeWrapper(&WrapperHandle, DriverObject, RegistryPath, NULL);
+
+    NdisZeroMemory(&mc, sizeof mc);
+    mc.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
+    mc.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
+    mc.CheckForHangHandler = MpCheckForHang;
+    mc.DisableInterruptHandler = MpDisableInterrupt;
+    mc.EnableInterruptHandler = MpEnableInterrupt;
+    mc.HaltHandler = MpHalt;
+    mc.HandleInterruptHandler = MpHandleInterrupt;
+    mc.InitializeHandler = MpInitialize;
+    mc.ISRHandler = MpIsr;
+    mc.QueryInformationHandler = MpQueryInformation;
+    mc.ReconfigureHandler = MpReconfigure;
+    mc.ResetHandler = MpReset;
+    mc.SendHandler = MpSend;
+    mc.WanSendHandler = MpWanSend;
+    mc.SetInformationHandler = MpSetInformation;
+    mc.TransferDataHandler = MpTransferData;
+    mc.WanTransferDataHandler = MpWanTransferData;
+    mc.ReturnPacketHandler = MpReturnPacket;
+    mc.SendPacketsHandler = MpSendPackets;
+    mc.AllocateCompleteHandler = MpAllocateComplete;
+    mc.CoCreateVcHandler = MpCoCreateVc;
+    mc.CoDeleteVcHandler = MpCoDeleteVc;
+    mc.CoActivateVcHandler = MpCoActivateVc;
+    mc.CoDeactivateVcHandler = MpCoDeactivateVc;
+    mc.CoSendPacketsHandler = MpCoSendPackets;
+    mc.CoRequestHandler = MpCoRequest;
+    mc.CancelSendPacketsHandler = MpCancelSendPackets;
+    mc.PnPEventNotifyHandler = MpPnPEventNotify;
+    mc.AdapterShutdownHandler = MpAdapterShutdown;
+    mc.Reserved1 = mc.Reserved2 = mc.Reserved3 = mc.Reserved4 = NULL;
+    NdisMoveMemory(&chars, &mc, sizeof chars);
+    NdisMoveMemory(&v30, &mc, sizeof v30);
+    NdisMoveMemory(&v40, &mc, sizeof v40);
+    NdisMoveMemory(&v50, &mc, sizeof v50);
+    KEEP(v30.Reserved);
+    KEEP(v40.ReturnPacketHandler);
+    KEEP(v50.CoRequestHandler);
+
+    status = NdisIMRegisterLayeredMiniport(WrapperHandle, &chars, sizeof chars, &DriverHandle);
+    if (status != NDIS_STATUS_SUCCESS)
+        status = NdisMRegisterMiniport(WrapperHandle, &chars, sizeof chars);
+    NdisMRegisterUnloadHandler(WrapperHandle, AllCallsUnload);
+    return status;
+}
+
+static NDIS_STATUS RegisterProtocol(VOID)
+{
+    NDIS_PROTOCOL_CHARACTERISTICS pc;
+    NDIS40_PROTOCOL_CHARACTERISTICS v40;
+    NDIS30_PROTOCOL_CHARACTERISTICS v30;
+    NDIS50_PROTOCOL_CHARACTERISTICS *v50 = &pc;
+    NDIS_STATUS status;
+
+    NdisZeroMemory(&pc, sizeof pc);
+    pc.MajorNdisVersion = 5;
+    pc.MinorNdisVersion = 0;
+    pc.Filler = 0;
+    pc.Flags = 0;
+    pc.Reserved = 0;
+    pc.Name = AllCallsProtocolName;
+    pc.OpenAdapterCompleteHandler = PtOpenAdapterComplete;
+    pc.CloseAdapterCompleteHandler = PtCloseAdapterComplete;
+    pc.SendCompleteHandler = PtSendComplete;
+    pc.WanSendCompleteHandler = PtWanSendComplete;
+    pc.TransferDataCompleteHandler = PtTransferDataComplete;
+    pc.WanTransferDataCompleteHandler = PtWanTransferDataComplete;
+    pc.ResetCompleteHandler = PtResetComplete;
+    pc.RequestCompleteHandler = PtRequestComplete;
+    pc.ReceiveHandler = PtReceive;
+    pc.WanReceiveHandler = PtWanReceive;
+    pc.ReceiveCompleteHandler = PtReceiveComplete;
+    pc.StatusHandler = PtStatus;
+    pc.StatusCompleteHandler = PtStatusComplete;
+    pc.ReceivePacketHandler = PtReceivePacket;
+    pc.BindAdapterHandler = PtBindAdapter;
+    pc.UnbindAdapterHandler = PtUnbindAdapter;
+    pc.PnPEventHandler = PtPnPEvent;
+    pc.UnloadHandler = PtUnload;
+    pc.ReservedHandlers[0] = NULL;
+    pc.CoSendCompleteHandler = PtCoSendComplete;
+    pc.CoStatusHandler = PtCoStatus;
+    pc.CoReceivePacketHandler = PtCoReceivePacket;
+    pc.CoAfRegisterNotifyHandler = PtCoAfRegisterNotify;
+    NdisMoveMemory(&v40, &pc, sizeof v40);
+    NdisMoveMemory(&v30, &pc, sizeof v30);
+    KEEP(v40.UnloadHandler);
+    KEEP(v30.StatusCompleteHandler);
+    KEEP(v50->CoAfRegisterNotifyHandler);
+
+    NdisRegisterProtocol(&status, &ProtocolHandle, &pc, sizeof pc);
+    if (status == NDIS_STATUS_SUCCESS)
+        NdisIMAssociateMiniport(DriverHandle, ProtocolHandle);
+    return status;
+}
+
+DRIVER_INITIALIZE DriverEntry;
+#pragma NDIS_INIT_FUNCTION(DriverEntry)
+#pragma NDIS_PAGABLE_FUNCTION(RegisterProtocol)
+#pragma NDIS_PAGEABLE_FUNCTION(RegisterMiniport)
+#pragma alloc_text(INIT, DriverEntry)
+
+_Function_class_(DRIVER_INITIALIZE) _IRQL_requires_(PASSIVE_LEVEL) _Use_decl_annotations_
+DECLSPEC_EXPORT NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING RegistryPath)
+{
+    NDIS_STATUS status;
+    LONG values[2] = { 1, 2 }, copy[2], acc[2] = { 0, 0 };
+    UCHAR raw[4] = { 0 }, rawCopy[4];
+    ULONG flag;
+    PVOID result;
+    PDRIVER_INITIALIZE init = DriverEntry;
+    PDRIVER_DISPATCH dispatch = AllCallsDispatch;
+    PDRIVER_ADD_DEVICE addDevice = AllCallsAddDevice;
+    PDRIVER_STARTIO startIo = AllCallsStartIo;
+    PDRIVER_UNLOAD unload = AllCallsUnload;
+    PKDEFERRED_ROUTINE deferred = AllCallsDpc;
+    PNDIS_TIMER_FUNCTION timerFunction = MpTimer;
+    NDIS_PROC workRoutine = AllCallsWorkItem;
+    ADAPTER_SHUTDOWN_HANDLER shutdown = MpAdapterShutdownContext;
+    W_MINIPORT_SHUTDOWN_HANDLER miniportShutdown = MpAdapterShutdown;
+
+    PAGED_CODE();
+    if (RegistryPath == NULL)
+        Fatal(0x100);
+
+    DriverObject->DriverUnload = unload;
+    DriverObject->DriverStartIo = startIo;
+    DriverObject->DriverInit = init;
+    DriverObject->MajorFunction[IRP_MJ_CREATE] = dispatch;
+    DriverObject->DriverExtension->AddDevice = addDevice;
+    KEEP(deferred);
+    KEEP(timerFunction);
+    KEEP(workRoutine);
+    KEEP(shutdown);
+    KEEP(miniportShutdown);
+
+    status = RegisterMiniport(DriverObject, RegistryPath);
+    if (status == NDIS_STATUS_SUCCESS)
+        status = RegisterProtocol();
+    if (status != NDIS_STATUS_SUCCESS) {
+        NdisTerminateWrapper(WrapperHandle, NULL);
+        return status;
+    }
+
+    KEEP(ConstantTables());
+    KEEP(CallingConventions());
+    KEEP(AnnotatedSum(values, 2, raw, sizeof raw, copy, rawCopy, acc, "sum", &flag, &Counter, &result, NULL));
+    Irql();
+    SpinLocks();
+    Dispatcher();
+    Pool();
+    Interlocked();
+    Lists();
+    Strings();
+    Mdls();
+    Debugging(status);
+    KEEP(PagedWork(1));
+    Packets();
+    Support();
+    MiniportCalls();
+    ProtocolCalls();
+    return STATUS_SUCCESS;
+}
