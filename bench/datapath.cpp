@@ -34,7 +34,7 @@ struct BaselineWire {
 };
 
 __attribute__((noinline)) void baseline_protocol_send_complete(BaselineWire& w, PNDIS_PACKET p, NDIS_STATUS s) {
-    w.completed += (s == NDIS_STATUS_SUCCESS) + (p->Private.Head != nullptr ? 0 : 0);
+    w.completed += (s == NDIS_STATUS_SUCCESS && p != nullptr);
 }
 __attribute__((noinline)) void baseline_send_complete(BaselineWire& w, PNDIS_PACKET p, NDIS_STATUS s) {
     w.protocol_send_complete(w, p, s);
@@ -144,6 +144,7 @@ int run_datapath(const Options& options) {
             });
             emit(options, "send_complete", batch, count, send, baseline_send(packets, batch, count));
         }
+        stack.probe().set_receive_mode(a.probe, PROBE_RECEIVE_COUNT);
         for (UINT batch : batches) {
             std::uint64_t count = options.packets - options.packets % batch;
             Measurement indicate = measure(stack, count, [&](std::uint64_t n) {
@@ -152,6 +153,16 @@ int run_datapath(const Options& options) {
                     rc = 1;
             });
             emit(options, "indicate_return", batch, count, indicate, baseline_indicate(packets, batch, count));
+        }
+        PROBE_STATS stats{};
+        stack.probe().get_stats(a.probe, &stats);
+        std::uint64_t expected = 0;
+        for (UINT batch : batches) expected += kRounds * (options.packets - options.packets % batch);
+        if (stats.SendsCompleted != stats.SendsRequested || stats.SendsRequested != expected || stats.BenchFrames != expected) {
+            std::fprintf(stderr, "strata-bench: counts disagree: %llu sends requested, %llu completed, %llu received, %llu expected\n",
+                         static_cast<unsigned long long>(stats.SendsRequested), static_cast<unsigned long long>(stats.SendsCompleted),
+                         static_cast<unsigned long long>(stats.BenchFrames), static_cast<unsigned long long>(expected));
+            rc = 1;
         }
         for (auto p : packets) NdisFreePacket(p);
         NdisFreePacketPool(pool);

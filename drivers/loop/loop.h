@@ -39,14 +39,6 @@
 #define LOOP_MAX_BATCH         256         /* LoopIndicateFrames' largest Batch */
 #define LOOP_HALT_RETURN_WAIT_MS 10000     /* how long MiniportHalt waits for packet returns */
 
-/* Miniport-allocated receive packets leave this much ProtocolReserved space for protocols
- * (PROTOCOL_RESERVED_SIZE_IN_PACKET in the WDK; not declared by our ndis.h). */
-#ifdef PROTOCOL_RESERVED_SIZE_IN_PACKET
-#define LOOP_RX_PROTOCOL_RESERVED PROTOCOL_RESERVED_SIZE_IN_PACKET
-#else
-#define LOOP_RX_PROTOCOL_RESERVED (4 * sizeof(PVOID))
-#endif
-
 /* IndicationStyle values */
 #define LOOP_INDICATE_PACKETS    0 /* NdisMIndicateReceivePacket, status SUCCESS */
 #define LOOP_INDICATE_LOOKAHEAD  1 /* NdisMEthIndicateReceive + MiniportTransferData */

@@ -17,7 +17,8 @@ NDIS_STATUS LoopRxAllocate(PLOOP_ADAPTER Adapter)
     NdisZeroMemory(Adapter->Slots, Count * sizeof(LOOP_RX_SLOT));
     Adapter->SlotCount = 0;
 
-    NdisAllocatePacketPool(&Status, &Adapter->PacketPool, Count, LOOP_RX_PROTOCOL_RESERVED);
+    /* Receive packets leave protocols the ProtocolReserved space they may use. */
+    NdisAllocatePacketPool(&Status, &Adapter->PacketPool, Count, PROTOCOL_RESERVED_SIZE_IN_PACKET);
     if (Status != NDIS_STATUS_SUCCESS)
         goto Fail;
     NdisAllocateBufferPool(&Status, &Adapter->BufferPool, Count);
@@ -123,17 +124,13 @@ static UINT LoopLookahead(PLOOP_ADAPTER Adapter, UINT DataLength)
     return Lookahead < DataLength ? Lookahead : DataLength;
 }
 
-/* DISPATCH_LEVEL; no lock held. Makes the slot's packet describe exactly its frame. The
- * buffer is re-chained only when the length changes, which recomputes the packet's counts
- * (NdisRecalculatePacketCounts is not declared by our ndis.h). */
+/* DISPATCH_LEVEL; no lock held. Makes the slot's packet describe exactly its frame; the
+ * buffer length and the packet's counts are touched only when the length changes. */
 static VOID LoopPrepareRxPacket(PLOOP_RX_SLOT Slot, NDIS_STATUS Status)
 {
     if (Slot->ChainedLength != Slot->Length) {
-        PNDIS_BUFFER Buffer;
-
-        NdisUnchainBufferAtFront(Slot->Packet, &Buffer);
         NdisAdjustBufferLength(Slot->Buffer, Slot->Length);
-        NdisChainBufferAtFront(Slot->Packet, Slot->Buffer);
+        NdisRecalculatePacketCounts(Slot->Packet);
         Slot->ChainedLength = Slot->Length;
     }
     NDIS_SET_PACKET_HEADER_SIZE(Slot->Packet, LOOP_ETH_HEADER);

@@ -67,7 +67,14 @@ NDIS_STATUS ProbeSend(PVOID Binding, const UCHAR Destination[6], UINT FrameSize,
 
 NDIS_STATUS ProbeBenchSend(PVOID Binding, const UCHAR Destination[6], UINT Count, UINT Batch)
 {
-    return ProbeSend(Binding, Destination, PROBE_BENCH_FRAME, Count, Batch, 0);
+    PPROBE_BINDING B = (PPROBE_BINDING)Binding;
+    NDIS_STATUS Status;
+
+    if (B == NULL || !ProbeReference(B))
+        return NDIS_STATUS_FAILURE;
+    Status = ProbeBenchFrames(B, Destination, Count, Batch);
+    ProbeDereference(B);
+    return Status;
 }
 
 VOID ProbeSetReceiveMode(PVOID Binding, ULONG Mode)
@@ -75,7 +82,7 @@ VOID ProbeSetReceiveMode(PVOID Binding, ULONG Mode)
     PPROBE_BINDING B = (PPROBE_BINDING)Binding;
 
     if (B != NULL)
-        B->ReceiveMode = Mode == PROBE_RECEIVE_HOLD ? PROBE_RECEIVE_HOLD : PROBE_RECEIVE_COPY;
+        B->ReceiveMode = (Mode == PROBE_RECEIVE_HOLD || Mode == PROBE_RECEIVE_COUNT) ? Mode : PROBE_RECEIVE_COPY;
 }
 
 UINT ProbeReturnHeld(PVOID Binding)
@@ -93,6 +100,7 @@ UINT ProbeReturnHeld(PVOID Binding)
 VOID ProbeGetStats(PVOID Binding, PROBE_STATS *Stats)
 {
     PPROBE_BINDING B = (PPROBE_BINDING)Binding;
+    UINT Cpu;
 
     if (Stats == NULL)
         return;
@@ -120,6 +128,8 @@ VOID ProbeGetStats(PVOID Binding, PROBE_STATS *Stats)
     Stats->ReceiveCompletes = B->ReceiveCompletes;
     Stats->HeldPackets = B->HeldCount;
     Stats->ReceiveDropped = B->ReceiveDropped;
+    for (Cpu = 0; Cpu < PROBE_MAX_CPUS; Cpu++)
+        Stats->BenchFrames += B->BenchFrames[Cpu].Frames;
     NdisReleaseSpinLock(&B->RecvLock);
 
     NdisAcquireSpinLock(&B->Lock);
@@ -149,6 +159,7 @@ VOID ProbeResetStats(PVOID Binding)
     B->TransferDataCalls = B->TransferDataPended = 0;
     B->SequenceErrors = B->PayloadErrors = B->OtherFrames = 0;
     B->ReceiveCompletes = B->ReceiveDropped = 0;
+    NdisZeroMemory(B->BenchFrames, sizeof(B->BenchFrames));
     NdisZeroMemory(B->Senders, sizeof(B->Senders));
     B->SenderVictim = 0;
     NdisReleaseSpinLock(&B->RecvLock);

@@ -49,6 +49,7 @@
 #include "probe.h"
 
 PROBE_GLOBALS ProbeGlobals;
+UCHAR ProbeRamp[PROBE_RAMP_BYTES];
 
 static NDIS_STRING ProbeProtocolName = NDIS_STRING_CONST("probe");
 
@@ -63,8 +64,11 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_PROTOCOL_CHARACTERISTICS Chars;
     NDIS_STATUS Status;
+    UINT i;
 
     UNREFERENCED_PARAMETER(RegistryPath);
+    for (i = 0; i < PROBE_RAMP_BYTES; i++)
+        ProbeRamp[i] = (UCHAR)i;
     NdisAllocateSpinLock(&ProbeGlobals.Lock);
     InitializeListHead(&ProbeGlobals.Bindings);
     ProbeGlobals.NextBindingId = 0;

@@ -25,6 +25,18 @@
 #define PROBE_ETH_ADDRESS      ETH_LENGTH_OF_ADDRESS
 #define PROBE_FRAME_STRIDE     1536        /* frame memory per preallocated packet */
 #define PROBE_MAX_BATCH        256
+#define PROBE_MAX_CPUS         64
+
+/* PROBE_PACKET_RESERVED.BenchState */
+#define PROBE_BENCH_IDLE       0 /* not a benchmark packet: ProtocolSendComplete recycles it */
+#define PROBE_BENCH_IN_FLIGHT  1 /* ProbeBenchSend sent it and waits for it */
+#define PROBE_BENCH_DONE       2 /* completed; ProbeBenchSend may resend it */
+#define PROBE_BENCH_ORPHANED   3 /* ProbeBenchSend left; its completion recycles it */
+
+/* Per-processor counter on its own cache line: written without a lock by one processor. */
+typedef struct DECLSPEC_CACHEALIGN _PROBE_CPU_COUNTER {
+    ULONG64 Frames;
+} PROBE_CPU_COUNTER;
 #define PROBE_MAX_SENDERS      32          /* senders whose sequence a binding tracks */
 #define PROBE_NAME_CHARS       256         /* device name kept for ProbeFindBinding */
 #define PROBE_RETURN_CHUNK     64          /* held packets returned per NdisReturnPackets */
@@ -47,6 +59,7 @@ typedef struct _PROBE_PACKET_RESERVED {
     PNDIS_BUFFER Buffer;
     PUCHAR Frame;        /* the whole frame; a transfer buffer maps Frame + 14 */
     ULONG FlagsSet;      /* send flags set on the previous use, cleared before the next */
+    volatile LONG BenchState; /* PROBE_BENCH_*: who recycles a ProbeBenchSend packet */
 } PROBE_PACKET_RESERVED, *PPROBE_PACKET_RESERVED;
 #define PROBE_RESERVED(_Packet) ((PPROBE_PACKET_RESERVED)(_Packet)->ProtocolReserved)
 
@@ -127,6 +140,7 @@ typedef struct _PROBE_BINDING {
     ULONG64 OtherFrames;
     ULONG64 ReceiveCompletes;
     ULONG64 ReceiveDropped;
+    PROBE_CPU_COUNTER BenchFrames[PROBE_MAX_CPUS]; /* PROBE_RECEIVE_COUNT */
 
     /* Resources, from bind to unbind (bind.c) */
     NDIS_HANDLE SendPacketPool;
@@ -144,6 +158,12 @@ typedef struct _PROBE_GLOBALS {
     volatile LONG NextBindingId;
 } PROBE_GLOBALS;
 extern PROBE_GLOBALS ProbeGlobals;
+
+/* ProbeRamp[k] == (UCHAR)k: the pattern of sequence s is ProbeRamp + (s & 0xFF), so frames
+ * are written with one copy and checked with one compare. Filled by DriverEntry. */
+#define PROBE_RAMP_BYTES (256 + PROBE_MAX_FRAME)
+extern UCHAR ProbeRamp[PROBE_RAMP_BYTES];
+#define PROBE_PATTERN(_Sequence) (ProbeRamp + ((_Sequence) & 0xFF))
 
 typedef enum _PROBE_RX_PATH {
     ProbeRxViaReceivePacket,
@@ -170,6 +190,7 @@ NDIS_STATUS ProbeDoRequest(PPROBE_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_
 VOID ProbeRequestComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_REQUEST NdisRequest, NDIS_STATUS Status);
 
 /* ---- send.c: frames out (§2.5.1, §2.8) ----------------------------------------------------- */
+NDIS_STATUS ProbeBenchFrames(PPROBE_BINDING Binding, const UCHAR *Destination, UINT Count, UINT Batch);
 NDIS_STATUS ProbeSendFrames(PPROBE_BINDING Binding, const UCHAR *Destination, UINT FrameSize, UINT Count,
     UINT Batch, ULONG PacketFlags);
 VOID ProbeSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status);

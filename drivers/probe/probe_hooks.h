@@ -27,6 +27,8 @@ STRATA_EXTERN_C_BEGIN
 /* ProbeSetReceiveMode values */
 #define PROBE_RECEIVE_COPY     0 /* ProtocolReceivePacket returns 0: done with the packet */
 #define PROBE_RECEIVE_HOLD     1 /* returns 1 and keeps the packet until ProbeReturnHeld */
+#define PROBE_RECEIVE_COUNT    2 /* benchmark: returns 0 after counting the packet per processor,
+                                    without looking at it (BenchFrames) */
 
 /* Per-binding counters. Counts since the binding opened or the last ProbeResetStats, except
  * HeldPackets (a gauge). The two Last* members hold an NDIS_STATUS, zero-extended. */
@@ -52,6 +54,8 @@ typedef struct _PROBE_STATS {
     ULONG64 HeldPackets;              /* received packets held now (PROBE_RECEIVE_HOLD) */
     ULONG64 ReceiveDropped;           /* probe frames lost to the probe itself: no transfer
                                          packet free, or a failed NdisTransferData */
+    ULONG64 BenchFrames;              /* packets counted in PROBE_RECEIVE_COUNT mode (ReceivePacket
+                                         only; not in ReceivedFrames) */
 } PROBE_STATS, *PPROBE_STATS;
 
 /* ProbeFindBinding — the binding opened on the adapter whose device name (as passed to
@@ -80,14 +84,19 @@ DECLSPEC_EXPORT NDIS_STATUS ProbeSend(PVOID Binding, const UCHAR Destination[6],
     UINT Batch, ULONG PacketFlags);
 
 /* ProbeBenchSend — the benchmark's send source: Count 64-byte probe frames to Destination in
- * NdisSendPackets arrays of Batch (NdisSend when Batch == 1), reusing preallocated packets.
- * Called at DISPATCH_LEVEL on a processor thread. Returns when all Count were submitted (and
- * completed, when the miniport completes inline), or NDIS_STATUS_RESOURCES when the pool ran
- * dry at DISPATCH_LEVEL because completions are deferred. */
+ * NdisSendPackets arrays of Batch (NdisSend when Batch == 1). It borrows Batch packets from
+ * the send pool, builds their frames once (every frame carries sequence 0: benchmark traffic
+ * is not for verification) and resends them as soon as they complete; a completion costs one
+ * interlocked exchange. Called at DISPATCH_LEVEL on a processor thread. The miniport must
+ * complete inside MiniportSendPackets (loop SendCompletion=0, deserialized): after the first
+ * array that did not complete inline it stops and returns NDIS_STATUS_PENDING, and those
+ * packets return to the pool through ProtocolSendComplete as usual. NDIS_STATUS_RESOURCES when
+ * the pool has fewer than Batch free packets. Sends are counted in SendsRequested and
+ * SendsCompleted. */
 DECLSPEC_EXPORT NDIS_STATUS ProbeBenchSend(PVOID Binding, const UCHAR Destination[6], UINT Count, UINT Batch);
 
-/* ProbeSetReceiveMode — PROBE_RECEIVE_COPY (default) or PROBE_RECEIVE_HOLD; other values mean
- * copy. Packets indicated with NDIS_STATUS_RESOURCES are never held. Any IRQL <= DISPATCH. */
+/* ProbeSetReceiveMode — PROBE_RECEIVE_COPY (default), PROBE_RECEIVE_HOLD or PROBE_RECEIVE_COUNT;
+ * other values mean copy. Packets indicated with NDIS_STATUS_RESOURCES are never held. Any IRQL <= DISPATCH. */
 DECLSPEC_EXPORT VOID ProbeSetReceiveMode(PVOID Binding, ULONG Mode);
 
 /* ProbeReturnHeld — NdisReturnPackets on every held packet; returns how many.

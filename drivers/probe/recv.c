@@ -60,20 +60,13 @@ static VOID ProbeAccountFrame(PPROBE_BINDING Binding, const UCHAR *Data, UINT Da
     ULONG64 Sequence = 0;
 
     if (DataLength >= PROBE_PAYLOAD_HEADER && ProbeGet32(Data) == PROBE_MAGIC) {
-        const UCHAR *Pattern = Data + PROBE_PAYLOAD_HEADER;
-        UINT PatternBytes = DataLength - PROBE_PAYLOAD_HEADER;
-        UINT i;
-
         Sender = ProbeGet32(Data + 4);
         Sequence = ProbeGet64(Data + 8);
         HasSequence = TRUE;
-        PayloadGood = TRUE;
-        for (i = 0; i < PatternBytes; i++) {
-            if (Pattern[i] != (UCHAR)(Sequence + i)) {
-                PayloadGood = FALSE;
-                break;
-            }
-        }
+        /* Byte i of the pattern must be (UCHAR)(Sequence + i); no probe frame is longer than
+         * PROBE_MAX_FRAME. */
+        PayloadGood = DataLength <= PROBE_MAX_FRAME - PROBE_HEADER_BYTES &&
+            NdisEqualMemory(Data + PROBE_PAYLOAD_HEADER, PROBE_PATTERN(Sequence), DataLength - PROBE_PAYLOAD_HEADER);
     }
 
     NdisAcquireSpinLock(&Binding->RecvLock);
@@ -132,6 +125,10 @@ INT ProbeReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet)
     const UCHAR *Frame;
     BOOLEAN Held = FALSE;
 
+    if (Binding->ReceiveMode == PROBE_RECEIVE_COUNT) {
+        Binding->BenchFrames[KeGetCurrentProcessorNumber() % PROBE_MAX_CPUS].Frames++;
+        return 0;
+    }
     NdisGetFirstBufferFromPacketSafe(Packet, &First, &FirstVa, &FirstLength, &Total, NormalPagePriority);
     if (FirstVa == NULL || Total < PROBE_HEADER_BYTES) {
         ProbeCountOther(Binding);

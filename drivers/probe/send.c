@@ -12,7 +12,6 @@ static VOID ProbeBuildFrame(PPROBE_BINDING Binding, PNDIS_PACKET Packet, const U
     PUCHAR Frame = Reserved->Frame;
     PUCHAR Pattern = Frame + PROBE_HEADER_BYTES + PROBE_PAYLOAD_HEADER;
     UINT PatternBytes = FrameSize - PROBE_HEADER_BYTES - PROBE_PAYLOAD_HEADER;
-    UINT i;
 
     NdisMoveMemory(Frame, Destination, PROBE_ETH_ADDRESS);
     NdisMoveMemory(Frame + PROBE_ETH_ADDRESS, Binding->MacAddress, PROBE_ETH_ADDRESS);
@@ -21,8 +20,7 @@ static VOID ProbeBuildFrame(PPROBE_BINDING Binding, PNDIS_PACKET Packet, const U
     ProbePut32(Frame + 14, PROBE_MAGIC);
     ProbePut32(Frame + 18, Binding->Id);
     ProbePut64(Frame + 22, Sequence);
-    for (i = 0; i < PatternBytes; i++)
-        Pattern[i] = (UCHAR)(Sequence + i);
+    NdisMoveMemory(Pattern, PROBE_PATTERN(Sequence), PatternBytes); /* byte i = (UCHAR)(Sequence + i) */
 
     NdisAdjustBufferLength(Reserved->Buffer, FrameSize);
     NdisChainBufferAtFront(Packet, Reserved->Buffer);
@@ -34,7 +32,7 @@ static VOID ProbeBuildFrame(PPROBE_BINDING Binding, PNDIS_PACKET Packet, const U
 /* Any IRQL <= DISPATCH_LEVEL. A send is over (synchronously or in ProtocolSendComplete): count
  * it, make the packet reusable (seed §2.5.1: unchain first, then NdisReinitializePacket), put
  * it back on the free list and wake whoever waits for a packet or for the count. */
-static VOID ProbeSendDone(PPROBE_BINDING Binding, PNDIS_PACKET Packet, NDIS_STATUS Status)
+static VOID ProbeRecycleSend(PPROBE_BINDING Binding, PNDIS_PACKET Packet, NDIS_STATUS Status, BOOLEAN Count)
 {
     PPROBE_PACKET_RESERVED Reserved = PROBE_RESERVED(Packet);
     PNDIS_BUFFER Buffer;
@@ -45,10 +43,12 @@ static VOID ProbeSendDone(PPROBE_BINDING Binding, PNDIS_PACKET Packet, NDIS_STAT
     NdisAcquireSpinLock(&Binding->SendLock);
     Reserved->Next = Binding->FreeSends;
     Binding->FreeSends = Packet;
-    Binding->SendsCompleted++;
-    if (Status != NDIS_STATUS_SUCCESS)
-        Binding->SendsFailed++;
-    Binding->LastSendStatus = (ULONG)Status;
+    if (Count) {
+        Binding->SendsCompleted++;
+        if (Status != NDIS_STATUS_SUCCESS)
+            Binding->SendsFailed++;
+        Binding->LastSendStatus = (ULONG)Status;
+    }
     if (Binding->PoolWaiters != 0)
         NdisSetEvent(&Binding->PoolEvent);
     if (Binding->SendWaitTarget != 0 && Binding->SendsCompleted >= Binding->SendWaitTarget) {
@@ -57,6 +57,11 @@ static VOID ProbeSendDone(PPROBE_BINDING Binding, PNDIS_PACKET Packet, NDIS_STAT
     }
     NdisReleaseSpinLock(&Binding->SendLock);
     ProbeDereference(Binding);
+}
+
+static VOID ProbeSendDone(PPROBE_BINDING Binding, PNDIS_PACKET Packet, NDIS_STATUS Status)
+{
+    ProbeRecycleSend(Binding, Packet, Status, TRUE);
 }
 
 /* IRQL <= DISPATCH_LEVEL; the caller holds a binding reference. Sends Count frames of
@@ -145,5 +150,80 @@ NDIS_STATUS ProbeSendFrames(PPROBE_BINDING Binding, const UCHAR *Destination, UI
  * to NdisSendPackets, and for NdisSend packets that pended. */
 VOID ProbeSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status)
 {
+    PPROBE_PACKET_RESERVED Reserved = PROBE_RESERVED(Packet);
+
+    /* A benchmark packet goes back to ProbeBenchSend, unless it has already left. */
+    if (Reserved->BenchState != PROBE_BENCH_IDLE &&
+        InterlockedExchange(&Reserved->BenchState, PROBE_BENCH_DONE) != PROBE_BENCH_ORPHANED)
+        return;
+    Reserved->BenchState = PROBE_BENCH_IDLE;
     ProbeSendDone((PPROBE_BINDING)ProtocolBindingContext, Packet, Status);
+}
+
+/* DISPATCH_LEVEL on a processor thread; the caller holds a binding reference. See
+ * ProbeBenchSend in probe_hooks.h. */
+NDIS_STATUS ProbeBenchFrames(PPROBE_BINDING Binding, const UCHAR *Destination, UINT Count, UINT Batch)
+{
+    PNDIS_PACKET Packets[PROBE_MAX_BATCH];
+    NDIS_STATUS Result = NDIS_STATUS_SUCCESS;
+    ULONG64 Sent = 0;
+    UINT Orphaned = 0;
+    UINT Got = 0;
+    UINT i;
+
+    if (Destination == NULL || Batch == 0 || Batch > PROBE_MAX_BATCH)
+        return NDIS_STATUS_INVALID_DATA;
+    NdisAcquireSpinLock(&Binding->SendLock);
+    while (Got < Batch && Binding->FreeSends != NULL) {
+        Packets[Got] = Binding->FreeSends;
+        Binding->FreeSends = PROBE_RESERVED(Packets[Got])->Next;
+        Got++;
+    }
+    NdisReleaseSpinLock(&Binding->SendLock);
+    InterlockedExchangeAdd(&Binding->Outstanding, (LONG)Got);
+    if (Got < Batch) {
+        for (i = 0; i < Got; i++)
+            ProbeRecycleSend(Binding, Packets[i], NDIS_STATUS_SUCCESS, FALSE);
+        return NDIS_STATUS_RESOURCES;
+    }
+    for (i = 0; i < Batch; i++) {
+        ProbeBuildFrame(Binding, Packets[i], Destination, PROBE_BENCH_FRAME, 0, 0);
+        PROBE_RESERVED(Packets[i])->BenchState = PROBE_BENCH_DONE;
+    }
+
+    while (Count != 0 && Result == NDIS_STATUS_SUCCESS) {
+        UINT Now = Count < Batch ? Count : Batch;
+
+        for (i = 0; i < Now; i++)
+            PROBE_RESERVED(Packets[i])->BenchState = PROBE_BENCH_IN_FLIGHT;
+        if (Now == 1) {
+            NDIS_STATUS Status;
+
+            NdisSend(&Status, Binding->BindingHandle, Packets[0]);
+            if (Status != NDIS_STATUS_PENDING)
+                PROBE_RESERVED(Packets[0])->BenchState = PROBE_BENCH_DONE;
+        } else {
+            NdisSendPackets(Binding->BindingHandle, Packets, Now);
+        }
+        for (i = 0; i < Now; i++)
+            if (PROBE_RESERVED(Packets[i])->BenchState != PROBE_BENCH_DONE)
+                Result = NDIS_STATUS_PENDING;
+        Sent += Now;
+        Count -= Now;
+    }
+
+    for (i = 0; i < Batch; i++) {
+        /* Still in flight: its ProtocolSendComplete counts and recycles it. */
+        if (InterlockedExchange(&PROBE_RESERVED(Packets[i])->BenchState, PROBE_BENCH_ORPHANED) == PROBE_BENCH_DONE) {
+            PROBE_RESERVED(Packets[i])->BenchState = PROBE_BENCH_IDLE;
+            ProbeRecycleSend(Binding, Packets[i], NDIS_STATUS_SUCCESS, FALSE);
+        } else {
+            Orphaned++;
+        }
+    }
+    NdisAcquireSpinLock(&Binding->SendLock);
+    Binding->SendsRequested += Sent;
+    Binding->SendsCompleted += Sent - Orphaned;
+    NdisReleaseSpinLock(&Binding->SendLock);
+    return Result;
 }

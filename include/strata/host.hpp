@@ -46,6 +46,8 @@ public:
     NTSTATUS load_driver(std::string_view service);
     // Deregisters what the driver left registered, runs its unload handler and unmaps it.
     NTSTATUS unload_driver(std::string_view service);
+    // One line saying why the last load_driver failed (file, missing or stub import), or empty.
+    const std::string& last_error() const;
     // A symbol the loaded driver image exports (test hooks), or nullptr.
     void* driver_symbol(std::string_view service, const char* name) const;
 

@@ -3,7 +3,9 @@
 
 #include <dlfcn.h>
 
+#include "host/elf_imports.h"
 #include "ndis/library.h"
+#include "ndis/stubs.h"
 
 namespace strata::host {
 namespace {
@@ -20,6 +22,18 @@ std::unique_ptr<DriverImage> DriverImage::map(const std::filesystem::path& file,
     if (!std::filesystem::exists(file)) {
         *error = file.string() + ": driver image not found";
         return nullptr;
+    }
+    auto imports = elf_imports(file);
+    if (!imports) {
+        *error = file.string() + ": not an ELF64 driver image";
+        return nullptr;
+    }
+    for (const std::string& name : *imports) {
+        if (const ndis::StubExport* stub = ndis::find_stub_export(name)) {
+            *error = file.string() + ": imports " + name + ", which Strata does not implement yet (" +
+                     std::string(stub->delivered_by) + ")";
+            return nullptr;
+        }
     }
     void* module = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (module == nullptr) {

@@ -40,6 +40,7 @@ struct Host::Impl {
     std::unique_ptr<registry::Registry> registry;
     std::vector<std::unique_ptr<host::DriverImage>> images;
     std::vector<AdapterInfo> adapters;
+    std::string last_error;
 
     host::DriverImage* image(std::string_view service) const {
         for (const auto& i : images)
@@ -131,14 +132,16 @@ NTSTATUS Host::load_driver(std::string_view service) {
         impl_->registry->set_value(key, "ImagePath", registry::Value::sz(file.string()));
         tx.commit();
     }
-    std::string error;
-    auto image = host::DriverImage::map(file, std::string(service), &error);
-    if (image == nullptr) {
-        std::fprintf(stderr, "strata: %s\n", error.c_str());
-        return STATUS_INVALID_IMAGE_FORMAT;
-    }
+    impl_->last_error.clear();
+    auto image = host::DriverImage::map(file, std::string(service), &impl_->last_error);
+    if (image == nullptr) return STATUS_INVALID_IMAGE_FORMAT;
     NTSTATUS status = image->run_driver_entry();
-    if (!NT_SUCCESS(status)) return status;
+    if (!NT_SUCCESS(status)) {
+        char text[64];
+        std::snprintf(text, sizeof text, "DriverEntry returned 0x%08X", static_cast<unsigned>(status));
+        impl_->last_error = file.string() + ": " + text;
+        return status;
+    }
     impl_->images.push_back(std::move(image));
     return STATUS_SUCCESS;
 }
@@ -152,6 +155,8 @@ NTSTATUS Host::unload_driver(std::string_view service) {
     }
     return STATUS_OBJECT_NAME_NOT_FOUND;
 }
+
+const std::string& Host::last_error() const { return impl_->last_error; }
 
 void* Host::driver_symbol(std::string_view service, const char* name) const {
     host::DriverImage* image = impl_->image(service);

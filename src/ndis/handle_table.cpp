@@ -23,10 +23,7 @@ const char* handle_kind_name(HandleKind kind) noexcept {
     return "?";
 }
 
-HandleTable& HandleTable::instance() {
-    static HandleTable table;
-    return table;
-}
+constinit HandleTable g_handle_table;
 
 NDIS_HANDLE HandleTable::insert(HandleKind kind, void* object) {
     std::lock_guard lock(mutex_);

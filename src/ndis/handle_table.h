@@ -48,7 +48,7 @@ public:
     // The kind of a live handle, or None (for error messages).
     HandleKind kind_of(NDIS_HANDLE handle) const noexcept;
 
-    static HandleTable& instance();
+    static HandleTable& instance() noexcept;
 
 private:
     struct Slot {
@@ -62,6 +62,10 @@ private:
     std::vector<std::uint32_t> free_;
     std::uint32_t used_ = 0;
 };
+
+// The process's table: constant-initialised, so lookups on the data path need no guard check.
+extern constinit HandleTable g_handle_table;
+inline HandleTable& HandleTable::instance() noexcept { return g_handle_table; }
 
 // Looks up a handle of a given kind and reports Rule::InvalidHandle (naming `function`) when it
 // is not live; returns nullptr then. T is the private object type.

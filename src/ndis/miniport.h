@@ -82,7 +82,8 @@ struct Miniport {
     Open* reset_requester = nullptr;
 
     // Counters
-    std::atomic<std::uint64_t> sends{0}, send_completes{0}, receives{0}, returns{0}, loopbacks{0};
+    // Counters of rare events (per-packet counts belong in per-processor statistics).
+    std::atomic<std::uint64_t> returns{0}, loopbacks{0};
 
     template <typename F>
     void for_each_open(F&& f) const {

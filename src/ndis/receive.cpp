@@ -68,6 +68,9 @@ struct Frame {
 Frame view_frame(PNDIS_PACKET packet, std::array<std::uint8_t, kMaxFrameSize>& scratch) noexcept {
     PNDIS_BUFFER buffer = packet->Private.Head;
     if (buffer == nullptr) return {};
+    if (buffer->Next == nullptr)
+        return {static_cast<const std::uint8_t*>(MmGetSystemAddressForMdlSafe(buffer, NormalPagePriority)),
+                MmGetMdlByteCount(buffer)};
     UINT total = 0;
     for (PNDIS_BUFFER b = buffer; b != nullptr; b = b->Next) total += MmGetMdlByteCount(b);
     auto* first = static_cast<const std::uint8_t*>(MmGetSystemAddressForMdlSafe(buffer, NormalPagePriority));
@@ -190,7 +193,6 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
     Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMIndicateReceivePacket");
     if (m == nullptr || ReceivedPackets == nullptr) return;
     IndicationScope scope(*m);
-    m->receives.fetch_add(NumberOfPackets, std::memory_order_relaxed);
     std::array<std::uint8_t, kMaxFrameSize> scratch;
     bool resources = false;
     for (UINT i = 0; i < NumberOfPackets; ++i) {
@@ -258,7 +260,6 @@ extern "C" VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_
     Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMEthIndicateReceive");
     if (m == nullptr || HeaderBuffer == nullptr || HeaderBufferSize < kEthHeaderSize) return;
     IndicationScope scope(*m);
-    m->receives.fetch_add(1, std::memory_order_relaxed);
     const auto* destination = static_cast<const std::uint8_t*>(HeaderBuffer);
     m->for_each_open([&](Open* open) {
         if (!open_receives(open) || !open->filter.accepts(destination, m->station)) return;

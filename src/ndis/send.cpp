@@ -63,7 +63,6 @@ void loop_back(Miniport& m, Open& sender, PPNDIS_PACKET packets, UINT count) {
 }  // namespace
 
 void Miniport::send_packets(Open* open, PPNDIS_PACKET packets, UINT count) {
-    sends.fetch_add(count, std::memory_order_relaxed);
     loop_back(*this, *open, packets, count);
     const auto& chars = driver->chars;
     if (!serialized()) {
@@ -206,7 +205,6 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         m.send_packets(open, &Packet, 1);
         return;
     }
-    m.sends.fetch_add(1, std::memory_order_relaxed);
     if (m.open_count.load(std::memory_order_relaxed) > 1 && !(NdisGetPacketFlags(Packet) & NDIS_FLAGS_DONT_LOOPBACK))
         indicate_loopback(m, open, Packet);
     NDIS_STATUS status = chars.SendHandler(m.context, Packet, NdisGetPacketFlags(Packet));

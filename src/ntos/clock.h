@@ -55,8 +55,9 @@ private:
 };
 
 // The clock in use. set_clock(nullptr) restores the real clock. Install a clock while no timer
-// is queued and no other thread reads time (due times are kept in the installed clock's units);
-// the caller keeps the clock alive until it is replaced.
+// is queued (due times are kept in the installed clock's units) and no driver or test thread is
+// reading time; the timer service itself is synchronised, so once set_clock() has returned the
+// previous clock may be destroyed.
 Clock& active_clock() noexcept;
 void set_clock(Clock* clock) noexcept;
 

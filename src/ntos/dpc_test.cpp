@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -41,15 +42,18 @@ void probe_routine(PKDPC, PVOID context, PVOID argument1, PVOID argument2) {
 }
 
 // Holds processor `index` inside a posted function until released, so DPCs queued to it stay
-// queued for as long as a test needs.
+// queued for as long as a test needs. The posted function owns what it touches.
 class Gate {
 public:
     explicit Gate(unsigned index) {
-        post_to_processor(index, [this] {
-            entered_.set_value();
-            released_.get_future().wait();
+        auto entered = std::make_shared<std::promise<void>>();
+        std::shared_future<void> released = released_.get_future().share();
+        std::future<void> inside = entered->get_future();
+        post_to_processor(index, [entered, released] {
+            entered->set_value();
+            released.wait();
         });
-        EXPECT_EQ(entered_.get_future().wait_for(kPatience), std::future_status::ready);
+        EXPECT_EQ(inside.wait_for(kPatience), std::future_status::ready);
     }
     ~Gate() { release(); }
     void release() {
@@ -58,7 +62,6 @@ public:
     }
 
 private:
-    std::promise<void> entered_;
     std::promise<void> released_;
     bool released_once_ = false;
 };
@@ -111,6 +114,7 @@ TEST(Dpc, DoubleQueueReturnsFalseAndRemoveDequeues) {
 }
 
 TEST(Dpc, QueuedBeforeStartRunsAfterStart) {
+    { ProcessorScope earlier(2); }  // processor_count() keeps the last started count: 2
     Probe probe;
     KDPC dpc;
     KeInitializeDpc(&dpc, probe_routine, &probe);
@@ -120,6 +124,18 @@ TEST(Dpc, QueuedBeforeStartRunsAfterStart) {
     ProcessorScope processors(2);
     ASSERT_TRUE(wait_for(probe.done));
     EXPECT_EQ(probe.processor, 1u);
+}
+
+TEST(Dpc, QueuedForAProcessorThatDoesNotStartRunsOnOneThatDoes) {
+    { ProcessorScope earlier(2); }
+    Probe probe;
+    KDPC dpc;
+    KeInitializeDpc(&dpc, probe_routine, &probe);
+    KeSetTargetProcessorDpc(&dpc, 1);
+    ASSERT_TRUE(KeInsertQueueDpc(&dpc, nullptr, nullptr));
+    ProcessorScope processors(1);
+    ASSERT_TRUE(wait_for(probe.done));
+    EXPECT_EQ(probe.processor, 0u);
 }
 
 TEST(Dpc, HighImportanceRunsFirst) {

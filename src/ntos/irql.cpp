@@ -7,7 +7,7 @@
 
 namespace strata::ntos {
 
-thread_local KIRQL tls_irql = PASSIVE_LEVEL;
+thread_local constinit KIRQL tls_irql = PASSIVE_LEVEL;
 
 void report_irql_too_high(std::string_view function, KIRQL max, const void* object) noexcept {
     char what[64];

@@ -9,7 +9,8 @@
 namespace strata::ntos {
 
 // Each thread starts at PASSIVE_LEVEL; processor threads run DPCs at DISPATCH_LEVEL.
-extern thread_local KIRQL tls_irql;
+// constinit: no dynamic initialisation, so reads compile to one TLS load (no wrapper call).
+extern thread_local constinit KIRQL tls_irql;
 
 inline KIRQL current_irql() noexcept { return tls_irql; }
 inline bool at_dispatch() noexcept { return tls_irql >= DISPATCH_LEVEL; }

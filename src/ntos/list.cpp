@@ -54,7 +54,8 @@ SListWords read_header(const SLIST_HEADER* header) noexcept {
 }
 
 // cmpxchg16b without compiling the whole library with -mcx16; on failure `expected` is refreshed.
-__attribute__((target("cx16"))) bool compare_exchange(PSLIST_HEADER header, SListWords& expected,
+// noinline: clang would otherwise inline it into callers without cx16 and emit a libatomic call.
+__attribute__((target("cx16"), noinline)) bool compare_exchange(PSLIST_HEADER header, SListWords& expected,
                                                       SListWords desired) noexcept {
     auto pack = [](SListWords w) { return (static_cast<unsigned __int128>(w.region) << 64) | w.alignment; };
     unsigned __int128 old = pack(expected);

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "ntos/record.h"
 #include "ntos/testing.h"
 
 namespace strata::ntos {
@@ -18,7 +19,7 @@ struct Node {
     int value;
 };
 
-int value_of(PLIST_ENTRY entry) { return CONTAINING_RECORD(entry, Node, link)->value; }
+int value_of(PLIST_ENTRY entry) { return containing_record<Node>(entry, offsetof(Node, link))->value; }
 
 TEST(List, ExInterlockedInsertAndRemove) {
     LIST_ENTRY head;
@@ -168,7 +169,7 @@ TEST(SList, ConcurrentPushAndPopLoseNothing) {
     for (auto& t : threads) t.join();
     EXPECT_EQ(QueryDepthSList(&head), kThreads * kPerThread);
     std::set<int> ids;
-    while (PSLIST_ENTRY e = InterlockedPopEntrySList(&head)) ids.insert(CONTAINING_RECORD(e, Item, entry)->id);
+    while (PSLIST_ENTRY e = InterlockedPopEntrySList(&head)) ids.insert(containing_record<Item>(e, offsetof(Item, entry))->id);
     EXPECT_EQ(ids.size(), items.size());
 }
 

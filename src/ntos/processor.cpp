@@ -30,7 +30,7 @@
 
 namespace strata::ntos {
 
-thread_local unsigned tls_processor_index = kNoProcessor;
+thread_local constinit unsigned tls_processor_index = kNoProcessor;
 
 namespace {
 

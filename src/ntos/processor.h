@@ -22,7 +22,7 @@ unsigned processor_count() noexcept;
 
 // The index of the processor the calling thread is, or kNoProcessor for any other thread.
 // Fast (a thread_local read); the exclusive owner of per-processor state.
-extern thread_local unsigned tls_processor_index;
+extern thread_local constinit unsigned tls_processor_index;
 inline unsigned processor_thread_index() noexcept { return tls_processor_index; }
 
 // KeGetCurrentProcessorNumber: a processor thread's index; for other threads a stable index in

@@ -21,6 +21,7 @@
 #include "ntos/immortal.h"
 #include "ntos/irql.h"
 #include "ntos/processor.h"
+#include "ntos/record.h"
 #include "ntos/spin_lock.h"
 
 namespace strata::ntos {
@@ -44,7 +45,7 @@ TimerService& service() noexcept {
     return *instance;
 }
 
-KTIMER& timer_of(LIST_ENTRY* entry) noexcept { return *CONTAINING_RECORD(entry, KTIMER, TimerListEntry); }
+KTIMER& timer_of(LIST_ENTRY* entry) noexcept { return *containing_record<KTIMER>(entry, offsetof(KTIMER, TimerListEntry)); }
 
 ULONGLONG due_of(const KTIMER& timer) noexcept { return timer.DueTime.QuadPart; }
 
@@ -122,11 +123,12 @@ PVOID ulong_to_ptr(ULONG value) noexcept { return reinterpret_cast<PVOID>(static
 
 void expire_timers() noexcept {
     TimerService& s = service();
+    std::lock_guard guard(s.lock);
+    // Read under the lock: set_clock() relies on it to know the old clock is no longer in use.
     const Clock& c = active_clock();
     ULONGLONG now = c.now();
     LARGE_INTEGER system;
     system.QuadPart = c.system_time();
-    std::lock_guard guard(s.lock);
     while (!IsListEmpty(&s.queue)) {
         KTIMER& timer = timer_of(s.queue.Flink);
         if (due_of(timer) > now) break;
@@ -148,7 +150,15 @@ void expire_timers() noexcept {
     }
 }
 
-void clock_changed() noexcept { wake_thread(service()); }
+void clock_changed() noexcept {
+    TimerService& s = service();
+    {
+        // Every reader of the clock in this file holds the lock: once we have held it, none is
+        // still using the previous clock.
+        std::lock_guard guard(s.lock);
+    }
+    wake_thread(s);
+}
 
 void stop_timer_thread() noexcept {
     TimerService& s = service();
@@ -193,13 +203,15 @@ extern "C" BOOLEAN NTAPI KeSetTimerEx(PKTIMER Timer, LARGE_INTEGER DueTime, LONG
     }
     TimerService& s = service();
     ensure_thread(s);
-    const Clock& c = active_clock();
-    ULONGLONG now = c.now();
-    ULONGLONG due = due_time(DueTime, c, now);
+    ULONGLONG now;
+    ULONGLONG due;
     bool was_queued;
     bool earliest;
     {
         std::lock_guard guard(s.lock);
+        const Clock& c = active_clock();
+        now = c.now();
+        due = due_time(DueTime, c, now);
         was_queued = Timer->Header.Inserted != FALSE;
         if (was_queued) RemoveEntryList(&Timer->TimerListEntry);
         __atomic_store_n(&Timer->Header.SignalState, 0, __ATOMIC_RELEASE);

@@ -9,7 +9,8 @@ namespace strata::ntos {
 // waiters, re-queues it if periodic and queues its DPC. Any thread, any IRQL; no allocation.
 void expire_timers() noexcept;
 
-// The installed clock changed: the timer thread re-reads it (set_clock calls this).
+// set_clock() installed another clock: returns once no timer code still reads the previous one
+// (so the caller may destroy it) and has the timer thread re-read the clock.
 void clock_changed() noexcept;
 
 // Joins the timer thread (library teardown, tests). The next KeSetTimer starts it again.

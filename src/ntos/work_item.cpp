@@ -20,6 +20,7 @@
 #include "ntos/futex.h"
 #include "ntos/immortal.h"
 #include "ntos/irql.h"
+#include "ntos/record.h"
 #include "ntos/spin_lock.h"
 
 namespace strata::ntos {
@@ -49,7 +50,7 @@ thread_local bool tls_is_worker = false;
 WorkRequest* pop(WorkerPool& p) noexcept {
     std::lock_guard guard(p.lock);
     if (IsListEmpty(&p.queue)) return nullptr;
-    return CONTAINING_RECORD(RemoveHeadList(&p.queue), WorkRequest, link);
+    return containing_record<WorkRequest>(RemoveHeadList(&p.queue), offsetof(WorkRequest, link));
 }
 
 void worker_main(unsigned index) noexcept {
@@ -100,8 +101,7 @@ void wake_all(WorkerPool& p) noexcept {
 }
 
 void run_ndis_work_item(WorkRequest& request) {
-    auto* item = reinterpret_cast<NDIS_WORK_ITEM*>(reinterpret_cast<unsigned char*>(&request) -
-                                                   offsetof(NDIS_WORK_ITEM, WrapperReserved));
+    auto* item = containing_record<NDIS_WORK_ITEM>(&request, offsetof(NDIS_WORK_ITEM, WrapperReserved));
     item->Routine(item, item->Context);
 }
 

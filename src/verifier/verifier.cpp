@@ -31,7 +31,6 @@ bool enabled_from_env() {
     const char* v = std::getenv("STRATA_VERIFY");
     return v != nullptr && v[0] != '\0' && v[0] != '0';
 }
-std::atomic<bool> g_enabled{enabled_from_env()};
 
 std::string capture_backtrace() {
     std::array<void*, 24> frames{};
@@ -73,7 +72,7 @@ const char* rule_name(Rule rule) noexcept {
     return "Unknown";
 }
 
-bool enabled() noexcept { return g_enabled.load(std::memory_order_relaxed); }
+std::atomic<bool> g_enabled{enabled_from_env()};
 void set_enabled(bool on) noexcept { g_enabled.store(on, std::memory_order_relaxed); }
 
 void report(Rule rule, std::string_view driver, const void* object, std::string_view message) noexcept {

@@ -4,6 +4,7 @@
 // enabled() — `--verify` or the registry switch.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -46,7 +47,9 @@ struct Report {
     std::string backtrace;
 };
 
-bool enabled() noexcept;
+// Read on hot paths, so inline: one relaxed load.
+extern std::atomic<bool> g_enabled;
+inline bool enabled() noexcept { return g_enabled.load(std::memory_order_relaxed); }
 void set_enabled(bool on) noexcept;
 
 // Records and logs one violation; never throws, never aborts. `driver` may be empty when the
