@@ -8,6 +8,11 @@
 // what is left), a miniport driver's destructor removes its adapters through the host (NDIS
 // unbinds, then halts them) and terminates its wrapper, all while the host still exists.
 //
+// StackTest (at the end) is the fixture base for tests on the loop + probe stack.
+//
+// Strings: the test binary is not built with -fshort-wchar, so NDIS_STRING_CONST(L"...") makes
+// 32-bit characters here; tests build NDIS_STRINGs with OwnedUnicode instead.
+//
 // Concurrency: handlers may run on any thread (processor threads at DISPATCH_LEVEL, workers, the
 // test thread). Everything they record is under one mutex per driver, which is never held while
 // NDIS is called; tests read it through the accessors or wait on it with a timeout.

@@ -56,6 +56,10 @@ protected:
 };
 
 TEST_F(Seed_2_3, Seed_2_3_1_1_RegisterMiniportAcceptsEachVersionWithItsLength) {
+    auto c30 = valid_miniport(3, 0);
+    c30.SendPacketsHandler = nullptr;
+    c30.SendHandler = [](NDIS_HANDLE, PNDIS_PACKET, UINT) -> NDIS_STATUS { return NDIS_STATUS_SUCCESS; };
+    EXPECT_EQ(register_miniport(c30, sizeof(NDIS30_MINIPORT_CHARACTERISTICS)), NDIS_STATUS_SUCCESS);
     auto c40 = valid_miniport(4, 0);
     EXPECT_EQ(register_miniport(c40, sizeof(NDIS40_MINIPORT_CHARACTERISTICS)), NDIS_STATUS_SUCCESS);
     auto c50 = valid_miniport(5, 0);
@@ -72,8 +76,10 @@ TEST_F(Seed_2_3, Seed_2_3_1_1_RegisterMiniportRejectsShortLengthForDeclaredVersi
 }
 
 TEST_F(Seed_2_3, Seed_2_3_1_1_RegisterMiniportRejectsUnknownVersion) {
-    auto c = valid_miniport(3, 0);
+    auto c = valid_miniport(2, 0);
     EXPECT_EQ(register_miniport(c, sizeof c), NDIS_STATUS_BAD_VERSION);
+    auto c41 = valid_miniport(4, 1);
+    EXPECT_EQ(register_miniport(c41, sizeof c41), NDIS_STATUS_BAD_VERSION);
     auto c6 = valid_miniport(6, 0);
     EXPECT_EQ(register_miniport(c6, sizeof c6), NDIS_STATUS_BAD_VERSION);
 }
@@ -188,6 +194,49 @@ TEST_F(Seed_2_3, Seed_2_3_1_2_RegisterProtocolRejectsBadCharacteristics) {
     NdisRegisterProtocol(&status, &handle, reinterpret_cast<PNDIS_PROTOCOL_CHARACTERISTICS>(&no_name), sizeof no_name);
     EXPECT_EQ(status, NDIS_STATUS_BAD_CHARACTERISTICS);
     EXPECT_EQ(strata::verifier::count(Rule::BadCharacteristics), 4u);
+}
+
+// Every handler the seed lists as mandatory for a connectionless protocol (§2.3.1.2).
+TEST_F(Seed_2_3, Seed_2_3_1_2_EveryMandatoryProtocolHandlerIsRequired) {
+    using Chars = NDIS50_PROTOCOL_CHARACTERISTICS;
+    const struct { const char* name; void (*clear)(Chars&); } handlers[] = {
+        {"OpenAdapterCompleteHandler", [](Chars& c) { c.OpenAdapterCompleteHandler = nullptr; }},
+        {"CloseAdapterCompleteHandler", [](Chars& c) { c.CloseAdapterCompleteHandler = nullptr; }},
+        {"SendCompleteHandler", [](Chars& c) { c.SendCompleteHandler = nullptr; }},
+        {"ResetCompleteHandler", [](Chars& c) { c.ResetCompleteHandler = nullptr; }},
+        {"RequestCompleteHandler", [](Chars& c) { c.RequestCompleteHandler = nullptr; }},
+        {"ReceiveHandler", [](Chars& c) { c.ReceiveHandler = nullptr; }},
+        {"ReceiveCompleteHandler", [](Chars& c) { c.ReceiveCompleteHandler = nullptr; }},
+        {"StatusHandler", [](Chars& c) { c.StatusHandler = nullptr; }},
+        {"StatusCompleteHandler", [](Chars& c) { c.StatusCompleteHandler = nullptr; }},
+        {"BindAdapterHandler", [](Chars& c) { c.BindAdapterHandler = nullptr; }},
+        {"UnbindAdapterHandler", [](Chars& c) { c.UnbindAdapterHandler = nullptr; }},
+    };
+    for (const auto& handler : handlers) {
+        strata::verifier::clear();
+        auto c = valid_protocol(5, 0);
+        handler.clear(c);
+        NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+        NDIS_HANDLE handle = nullptr;
+        NdisRegisterProtocol(&status, &handle, reinterpret_cast<PNDIS_PROTOCOL_CHARACTERISTICS>(&c), sizeof c);
+        EXPECT_EQ(status, NDIS_STATUS_BAD_CHARACTERISTICS) << handler.name;
+        EXPECT_EQ(handle, nullptr) << handler.name;
+        auto reports = strata::verifier::reports();
+        ASSERT_EQ(reports.size(), 1u) << handler.name;
+        EXPECT_NE(reports[0].message.find(handler.name), std::string::npos) << reports[0].message;
+    }
+}
+
+// ProtocolTransferDataComplete is needed only by protocols that call NdisTransferData (§2.3.1.2).
+TEST_F(Seed_2_3, Seed_2_3_1_2_TransferDataCompleteHandlerIsOptional) {
+    auto c = valid_protocol(5, 0);
+    c.TransferDataCompleteHandler = nullptr;
+    NDIS_STATUS status = NDIS_STATUS_FAILURE;
+    NDIS_HANDLE handle = nullptr;
+    NdisRegisterProtocol(&status, &handle, reinterpret_cast<PNDIS_PROTOCOL_CHARACTERISTICS>(&c), sizeof c);
+    EXPECT_EQ(status, NDIS_STATUS_SUCCESS);
+    NdisDeregisterProtocol(&status, handle);
+    EXPECT_EQ(status, NDIS_STATUS_SUCCESS);
 }
 
 TEST_F(Seed_2_3, Seed_2_3_1_2_RegisterProtocolTwiceWithOneNameFails) {

@@ -58,6 +58,22 @@ private:
     bool open_ = false;
 };
 
+// Opens the gate and joins the thread however the test leaves its scope.
+class ReleaseAndJoin {
+public:
+    ReleaseAndJoin(Gate& gate, std::thread& thread) : gate_(gate), thread_(thread) {}
+    ~ReleaseAndJoin() {
+        gate_.open();
+        if (thread_.joinable()) thread_.join();
+    }
+    ReleaseAndJoin(const ReleaseAndJoin&) = delete;
+    ReleaseAndJoin& operator=(const ReleaseAndJoin&) = delete;
+
+private:
+    Gate& gate_;
+    std::thread& thread_;
+};
+
 TEST_F(Seed_2_4_2, Seed_2_4_2_InitializeGetsMediumArrayAndNdisUsesTheSelectedMedium) {
     TestMiniport::Options mo;
     mo.medium = NdisMediumFddi;
@@ -159,6 +175,7 @@ TEST_F(Seed_2_4_2, Seed_2_4_2_SerializedMiniportIsNeverCalledConcurrently) {
         NDIS_STATUS status;
         NdisSend(&status, b->handle, first);
     });
+    ReleaseAndJoin guard(release, sender);
     ASSERT_TRUE(entered.wait()) << "the first send reached MiniportSendPackets";
     NDIS_STATUS status = NDIS_STATUS_FAILURE;
     NdisSend(&status, b->handle, second);
@@ -208,6 +225,7 @@ TEST_F(Seed_2_4_2, Seed_2_4_2_DeserializedMiniportIsCalledConcurrently) {
         NDIS_STATUS status;
         NdisSend(&status, b->handle, first);
     });
+    ReleaseAndJoin guard(release, sender);
     ASSERT_TRUE(entered.wait());
     NDIS_STATUS status = NDIS_STATUS_FAILURE;
     NdisSend(&status, b->handle, second);

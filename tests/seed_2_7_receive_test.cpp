@@ -223,6 +223,56 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnTwiceIsReportedAndMiniportSeesOneReturn) {
     EXPECT_EQ(adapter.returns_of(p), 1u);
 }
 
+// A miniport may not indicate a descriptor a protocol still holds: the verifier reports it, the
+// protocols do not see it twice, and the one outstanding return still comes back once.
+TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReindicatingHeldPacketIsReported) {
+    TestAdapter& adapter = test_adapter();
+    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    ASSERT_NE(binding, nullptr);
+    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
+    binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
+    PNDIS_PACKET p = adapter.rx_packet(test_frame(adapter.mac, 100));
+    adapter.indicate(host(), {p});
+    ASSERT_EQ(NDIS_GET_PACKET_STATUS(p), NDIS_STATUS_PENDING);
+    NDIS_SET_PACKET_STATUS(p, NDIS_STATUS_SUCCESS);
+    adapter.indicate(host(), {p});
+    EXPECT_EQ(verifier::count(Rule::PacketNotOwned), 1u);
+    EXPECT_EQ(binding->receive_count(), 1u);
+    EXPECT_EQ(binding->return_held(), 1u);
+    ASSERT_TRUE(adapter.wait([&] { return adapter.returned().size() == 1; }));
+    EXPECT_EQ(adapter.returns_of(p), 1u);
+}
+
+// A serialized miniport gets MiniportReturnPacket one call at a time like every other
+// MiniportXxx, whichever threads return the packets.
+TEST_F(Seed_2_7_1, Seed_2_7_1_1_SerializedMiniportReturnsAreSerialized) {
+    MiniportOptions options;
+    options.serialized = true;
+    TestAdapter& adapter = test_adapter(options);
+    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    ASSERT_NE(binding, nullptr);
+    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
+    binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
+    std::vector<PNDIS_PACKET> packets;
+    for (int i = 0; i < 64; ++i) packets.push_back(adapter.rx_packet(test_frame(adapter.mac, 100, UCHAR(i))));
+    adapter.indicate(host(), packets);
+    ASSERT_EQ(binding->held().size(), 64u);
+    binding->forget_held();
+    std::vector<std::thread> returners;
+    for (int t = 0; t < 2; ++t) {
+        returners.emplace_back([&, t] {
+            for (std::size_t i = t; i < packets.size(); i += 2) NdisReturnPackets(&packets[i], 1);
+        });
+    }
+    at_dispatch([&] {
+        for (int i = 0; i < 8; ++i) NdisMSendResourcesAvailable(adapter.handle);  // NDIS work in the gate meanwhile
+    }, 1);
+    for (auto& t : returners) t.join();
+    ASSERT_TRUE(adapter.wait([&] { return adapter.returned().size() == 64; }));
+    for (PNDIS_PACKET p : packets) EXPECT_EQ(adapter.returns_of(p), 1u);
+    EXPECT_EQ(adapter.max_concurrent_calls(), 1);
+}
+
 // §2.7.1.3: with ProtocolReceivePacket the OOB data is read with the NDIS macros
 // (NDIS_GET_PACKET_TIME_RECEIVED, NDIS_GET_PACKET_TIME_SENT, NDIS_GET_PACKET_MEDIA_SPECIFIC_INFO,
 // the header size) straight from the indicated descriptor.
@@ -563,6 +613,39 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataTwiceInOneReceiveIsReported) {
     std::lock_guard lock(state->mutex);
     ASSERT_EQ(state->statuses.size(), 2u);
     EXPECT_EQ(state->statuses[0], NDIS_STATUS_SUCCESS);
+}
+
+// For packets NDIS indicates through ProtocolReceive (here: a protocol without
+// ProtocolReceivePacket) NDIS has the whole frame: NdisTransferData copies it from the packet and
+// never calls MiniportTransferData.
+TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataOnPacketIndicationCopiesWithoutMiniport) {
+    TestAdapter& adapter = test_adapter();
+    ProtocolOptions options;
+    options.receive_packet_handler = false;
+    TestBinding* binding = test_protocol("tnorp", options).bind(host(), adapter.info.device_name);
+    ASSERT_NE(binding, nullptr);
+    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
+    TxPool& pool = tx_pool(1);
+    PNDIS_PACKET destination = pool.build(Frame(100, 0), 2);
+    ASSERT_NE(destination, nullptr);
+    auto state = std::make_shared<TransferState>();
+    binding->on_receive = [state, destination](TestBinding& self, NDIS_HANDLE context, const ReceiveRecord&) {
+        NDIS_STATUS status = NDIS_STATUS_FAILURE;
+        UINT n = 0;
+        NdisTransferData(&status, self.handle, context, 10, 100, destination, &n);
+        std::lock_guard lock(state->mutex);
+        state->statuses.push_back(status);
+        state->transferred.push_back(n);
+        return NDIS_STATUS_SUCCESS;
+    };
+    Frame f = test_frame(adapter.mac, 500, 33);
+    adapter.indicate(host(), {adapter.rx_packet(f)});
+    std::lock_guard lock(state->mutex);
+    ASSERT_EQ(state->statuses, std::vector<NDIS_STATUS>{NDIS_STATUS_SUCCESS});
+    EXPECT_EQ(state->transferred[0], 100u);
+    EXPECT_EQ(packet_bytes(destination), Frame(f.begin() + 24, f.begin() + 124));
+    EXPECT_TRUE(adapter.transfers().empty());
+    EXPECT_EQ(verifier::count(Rule::TransferDataOutsideReceive), 0u);
 }
 
 // ---- §2.7.1.3 OOB data through ProtocolReceive ----------------------------------------------------

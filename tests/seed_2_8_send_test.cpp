@@ -532,6 +532,38 @@ TEST_F(Seed_2_8, Seed_2_8_CancelSendPacketsAbortsQueuedPackets) {
     EXPECT_EQ(adapter.sent_count(), 3u) << "cancelled packets never reach the miniport";
 }
 
+// NdisCancelSendPackets cancels on one binding: another protocol's queued packets with the same
+// ID stay queued and are sent.
+TEST_F(Seed_2_8, Seed_2_8_CancelSendPacketsOnlyAffectsItsBinding) {
+    TestAdapter& adapter = test_adapter(serialized_send());
+    TestBinding* first = test_protocol("tproto1").bind(host(), adapter.info.device_name);
+    TestBinding* second = test_protocol("tproto2").bind(host(), adapter.info.device_name);
+    ASSERT_NE(first, nullptr);
+    ASSERT_NE(second, nullptr);
+    TxPool& pool = tx_pool(4);
+    auto id = reinterpret_cast<PVOID>(ULONG_PTR(0x99));
+    std::vector<PNDIS_PACKET> mine, theirs;
+    for (ULONG64 i = 0; i < 2; ++i) {
+        mine.push_back(pool.build(numbered(adapter.mac, i)));
+        theirs.push_back(pool.build(numbered(adapter.mac, 10 + i)));
+        NDIS_SET_PACKET_CANCEL_ID(mine.back(), id);
+        NDIS_SET_PACKET_CANCEL_ID(theirs.back(), id);
+    }
+    adapter.decide = [](PNDIS_PACKET) { return NDIS_STATUS_RESOURCES; };
+    first->send_packets(mine);
+    second->send_packets(theirs);
+    NdisCancelSendPackets(first->handle, id);
+    ASSERT_TRUE(first->wait([&] { return first->send_complete_count() == 2; }));
+    for (auto& [p, status] : first->send_completes()) EXPECT_EQ(status, NDIS_STATUS_REQUEST_ABORTED);
+    EXPECT_EQ(second->send_complete_count(), 0u);
+    adapter.decide = [](PNDIS_PACKET) { return NDIS_STATUS_SUCCESS; };
+    adapter.resources_available();
+    ASSERT_TRUE(second->wait([&] { return second->send_complete_count() == 2; }));
+    auto completes = second->send_completes();
+    EXPECT_EQ(completes[0], std::make_pair(theirs[0], NDIS_STATUS(NDIS_STATUS_SUCCESS)));
+    EXPECT_EQ(completes[1], std::make_pair(theirs[1], NDIS_STATUS(NDIS_STATUS_SUCCESS)));
+}
+
 // A deserialized miniport queues sends itself: NDIS passes the cancel ID to its
 // MiniportCancelSendPackets and completes nothing on its own.
 TEST_F(Seed_2_8, Seed_2_8_CancelSendPacketsReachesDeserializedMiniport) {

@@ -82,6 +82,7 @@ NDIS_STATUS initialize_miniport(Miniport& m) {
                 NDIS_STATUS_SUCCESS && lookahead != 0)
             m.max_lookahead = lookahead;
     }
+    start_hang_check(m);
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -89,6 +90,7 @@ void halt_miniport(Miniport& m) {
     if (m.state.load() != MiniportState::Running) return;
     unbind_all(m);
     m.state.store(MiniportState::Halting);
+    stop_hang_check(m);
     m.call_serialized([&] { m.driver->chars.HaltHandler(m.context); });
     {
         std::lock_guard lock(Library::instance().mutex);

@@ -81,6 +81,16 @@ struct Miniport {
     std::atomic<bool> reset_in_progress{false};
     Open* reset_requester = nullptr;
 
+    // Hang detection (hang_check.cpp): the CheckForHang timer and what it watches.
+    KTIMER hang_timer{};
+    KDPC hang_dpc{};
+    bool hang_check_running = false;
+    unsigned request_ticks = 0;                          // periods the current request has been outstanding
+    unsigned send_stall_ticks = 0;                       // periods without a send completion while sends pend
+    std::uint64_t completions_at_last_tick = 0;
+    std::atomic<std::int64_t> sends_in_miniport{0};      // serialized: sends MiniportSend(Packets) pended
+    std::atomic<std::uint64_t> send_completions{0};      // serialized: NdisMSendComplete calls
+
     // Counters
     // Counters of rare events (per-packet counts belong in per-processor statistics).
     std::atomic<std::uint64_t> returns{0}, loopbacks{0};
@@ -130,5 +140,15 @@ namespace strata::ndis {
 NDIS_STATUS initialize_miniport(Miniport& miniport);
 // Unbinds every open, then runs MiniportHalt (PASSIVE_LEVEL).
 void halt_miniport(Miniport& miniport);
+
+// Resets the adapter (seed 003 §2.10): RESET_START to every open, MiniportReset, and RESET_END
+// when it is over. `requester` (or nullptr when NDIS itself resets a hung adapter) gets
+// ProtocolResetComplete if the reset pends. Returns the status, NDIS_STATUS_PENDING, or
+// NDIS_STATUS_RESET_IN_PROGRESS.
+NDIS_STATUS reset_miniport(Miniport& miniport, Open* requester);
+
+// The CheckForHang timer (seed 003 §2.4.2), started after initialisation and stopped before halt.
+void start_hang_check(Miniport& miniport);
+void stop_hang_check(Miniport& miniport);
 
 }  // namespace strata::ndis

@@ -23,7 +23,8 @@ void reject(PNDIS_STATUS status, NDIS_STATUS value, const char* why) {
 }  // namespace
 
 /* NdisRegisterProtocol (ndis.h) — seed 003 §2.3.1.2 — IRQL == PASSIVE_LEVEL
- * NDIS 5.1 protocols use the 5.0 characteristics layout. */
+ * NDIS 5.1 protocols use the 5.0 characteristics layout. ProtocolTransferDataComplete is needed
+ * only by protocols that call NdisTransferData, so NdisTransferData checks it, not this. */
 extern "C" VOID NdisRegisterProtocol(PNDIS_STATUS Status, PNDIS_HANDLE NdisProtocolHandle,
                                      PNDIS_PROTOCOL_CHARACTERISTICS ProtocolCharacteristics,
                                      UINT CharacteristicsLength) {
@@ -60,7 +61,6 @@ extern "C" VOID NdisRegisterProtocol(PNDIS_STATUS Status, PNDIS_HANDLE NdisProto
         {"OpenAdapterCompleteHandler", c.OpenAdapterCompleteHandler != nullptr},
         {"CloseAdapterCompleteHandler", c.CloseAdapterCompleteHandler != nullptr},
         {"SendCompleteHandler", c.SendCompleteHandler != nullptr},
-        {"TransferDataCompleteHandler", c.TransferDataCompleteHandler != nullptr},
         {"ResetCompleteHandler", c.ResetCompleteHandler != nullptr},
         {"RequestCompleteHandler", c.RequestCompleteHandler != nullptr},
         {"ReceiveHandler", c.ReceiveHandler != nullptr},

@@ -311,6 +311,12 @@ extern "C" VOID NdisTransferData(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHan
         return;
     }
     Miniport& m = *context->miniport;
+    if (open->protocol->chars.TransferDataCompleteHandler == nullptr) {
+        verifier::report(verifier::Rule::BadCharacteristics, open->protocol->service, NdisBindingHandle,
+                         "NdisTransferData from a protocol without ProtocolTransferDataComplete (seed 003 §2.3.1.2)");
+        *Status = NDIS_STATUS_FAILURE;
+        return;
+    }
     if (m.driver->chars.TransferDataHandler == nullptr) {
         *Status = NDIS_STATUS_NOT_SUPPORTED;
         return;

@@ -108,7 +108,10 @@ void Miniport::drain_send_queue() {
             chars.SendPacketsHandler(context, &packet, 1);
             status = NDIS_GET_PACKET_STATUS(packet);
         }
-        if (status == NDIS_STATUS_PENDING) continue;
+        if (status == NDIS_STATUS_PENDING) {
+            sends_in_miniport.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
         if (status == NDIS_STATUS_RESOURCES) {
             std::lock_guard lock(send_queue_mutex);
             queue_link(packet) = send_queue_head;
@@ -226,6 +229,8 @@ extern "C" VOID NdisMSendComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_PACKE
             std::lock_guard lock(m->send_queue_mutex);
             m->send_resources_wait = false;
         }
+        m->sends_in_miniport.fetch_sub(1, std::memory_order_relaxed);
+        m->send_completions.fetch_add(1, std::memory_order_relaxed);
         open->send_complete(Packet, Status);
         m->drain_send_queue();
         return;

@@ -45,6 +45,22 @@ void finish_reset(Miniport& m, NDIS_STATUS status, BOOLEAN addressing_reset, boo
 
 }  // namespace
 
+NDIS_STATUS strata::ndis::reset_miniport(Miniport& m, Open* requester) {
+    bool expected = false;
+    if (!m.reset_in_progress.compare_exchange_strong(expected, true)) return NDIS_STATUS_RESET_IN_PROGRESS;
+    m.reset_requester = requester;
+    indicate_to_opens(m, NDIS_STATUS_RESET_START, nullptr, 0);
+    status_complete_to_opens(m);
+    BOOLEAN addressing_reset = FALSE;
+    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+    auto call = [&] { status = m.driver->chars.ResetHandler(&addressing_reset, m.context); };
+    if (m.serialized() && !m.gate.owned_by_me()) m.call_serialized(call);
+    else call();
+    if (status == NDIS_STATUS_PENDING) return NDIS_STATUS_PENDING;
+    finish_reset(m, status, addressing_reset, false);
+    return status;
+}
+
 /* NdisMIndicateStatus (ndis.h) — seed 003 §2.12 — IRQL <= DISPATCH_LEVEL */
 extern "C" VOID NdisMIndicateStatus(NDIS_HANDLE MiniportAdapterHandle, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,
                                     UINT StatusBufferSize) {
@@ -67,24 +83,7 @@ extern "C" VOID NdisReset(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle) {
         if (Status != nullptr) *Status = NDIS_STATUS_FAILURE;
         return;
     }
-    Miniport& m = *open->miniport;
-    bool expected = false;
-    if (!m.reset_in_progress.compare_exchange_strong(expected, true)) {
-        *Status = NDIS_STATUS_RESET_IN_PROGRESS;
-        return;
-    }
-    m.reset_requester = open;
-    indicate_to_opens(m, NDIS_STATUS_RESET_START, nullptr, 0);
-    status_complete_to_opens(m);
-    BOOLEAN addressing_reset = FALSE;
-    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
-    m.call_serialized([&] { status = m.driver->chars.ResetHandler(&addressing_reset, m.context); });
-    if (status == NDIS_STATUS_PENDING) {
-        *Status = NDIS_STATUS_PENDING;
-        return;
-    }
-    finish_reset(m, status, addressing_reset, false);
-    *Status = status;
+    *Status = reset_miniport(*open->miniport, open);
 }
 
 /* NdisMResetComplete (ndis.h) — seed 003 §2.10 — IRQL <= DISPATCH_LEVEL */

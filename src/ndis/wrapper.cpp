@@ -52,8 +52,9 @@ extern "C" VOID NdisMInitializeWrapper(PNDIS_HANDLE NdisWrapperHandle, PVOID Sys
 }
 
 /* NdisMRegisterMiniport (ndis.h) — seed 003 §2.3.1.1 — IRQL == PASSIVE_LEVEL
- * Validates the length against the declared version (4.0, 5.0, 5.1) and the mandatory
- * handlers, then keeps a zero-extended copy of the characteristics. */
+ * Validates the length against the declared version (3.0, 4.0, 5.0, 5.1: the seed lists 0x03
+ * as valid for non-intermediate miniports) and the mandatory handlers, then keeps a
+ * zero-extended copy of the characteristics. */
 extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
                                              PNDIS_MINIPORT_CHARACTERISTICS MiniportCharacteristics,
                                              UINT CharacteristicsLength) {
@@ -64,12 +65,13 @@ extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
     const auto* chars = reinterpret_cast<const NDIS51_MINIPORT_CHARACTERISTICS*>(MiniportCharacteristics);
     UINT expected = 0;
     switch (chars->MajorNdisVersion * 10 + chars->MinorNdisVersion) {
+    case 30: expected = sizeof(NDIS30_MINIPORT_CHARACTERISTICS); break;
     case 40: expected = sizeof(NDIS40_MINIPORT_CHARACTERISTICS); break;
     case 50: expected = sizeof(NDIS50_MINIPORT_CHARACTERISTICS); break;
     case 51: expected = sizeof(NDIS51_MINIPORT_CHARACTERISTICS); break;
     default: {
         char why[96];
-        std::snprintf(why, sizeof why, "NDIS version %u.%u is not 4.0, 5.0 or 5.1", chars->MajorNdisVersion,
+        std::snprintf(why, sizeof why, "NDIS version %u.%u is not 3.0, 4.0, 5.0 or 5.1", chars->MajorNdisVersion,
                       chars->MinorNdisVersion);
         return reject(*driver, NDIS_STATUS_BAD_VERSION, why);
     }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <optional>
 
 #include <wdm.h>
@@ -53,6 +54,13 @@ public:
 private:
     std::atomic<ULONGLONG> now_;
 };
+
+// How far ahead a Windows due time lies, in 100 ns units: a negative `due` is relative (its
+// magnitude), a positive one absolute system time on `clock`. Zero or less: already due.
+inline LONGLONG units_until(LONGLONG due, const Clock& clock) noexcept {
+    if (due < 0) return due == LLONG_MIN ? LLONG_MAX : -due;
+    return due - clock.system_time();
+}
 
 // The clock in use. set_clock(nullptr) restores the real clock. Install a clock while no timer
 // is queued (due times are kept in the installed clock's units) and no driver or test thread is

@@ -42,10 +42,13 @@ inline void initialize_header(DISPATCHER_HEADER& header, UCHAR type, UCHAR size_
 // Signals the object and wakes its sleepers: one for a synchronization object (each satisfied
 // wait consumes the signal), all for a notification object. Setting an already signalled object
 // wakes no one: whoever could consume that signal was woken when it was first set. Returns the
-// previous state. Any IRQL; a syscall only when the state changes.
+// previous state. Any IRQL; a syscall only when the state changes. Once the state is 1 a waiter
+// may return and free the object, so nothing but its address is used after the exchange.
 inline LONG signal_object(DISPATCHER_HEADER& header) noexcept {
-    LONG previous = __atomic_exchange_n(&header.SignalState, 1, __ATOMIC_SEQ_CST);
-    if (previous == 0) futex_wake(&header.SignalState, is_synchronization(header) ? 1 : INT_MAX);
+    int wake = is_synchronization(header) ? 1 : INT_MAX;
+    volatile LONG* state = &header.SignalState;
+    LONG previous = __atomic_exchange_n(state, 1, __ATOMIC_SEQ_CST);
+    if (previous == 0) futex_wake(state, wake);
     return previous;
 }
 

@@ -18,6 +18,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// About a century: any timeout beyond it is, for a driver, a wait forever.
+constexpr Units kLongestTimedWait{LONGLONG{100} * 365 * 24 * 3600 * kUnitsPerSecond};
+
 // Takes the signal if the object is signalled: a synchronization object is reset by the one
 // waiter it releases, a notification object stays signalled.
 bool try_satisfy(DISPATCHER_HEADER& header) noexcept {
@@ -42,10 +45,10 @@ NTSTATUS wait_for(DISPATCHER_HEADER& header, const LARGE_INTEGER* timeout, const
     }
     std::optional<SteadyClock::time_point> deadline;
     if (timeout != nullptr && !poll) {
-        LONGLONG units = timeout->QuadPart < 0 ? -timeout->QuadPart : timeout->QuadPart - active_clock().system_time();
+        LONGLONG units = units_until(timeout->QuadPart, active_clock());
         if (units <= 0)
             poll = true;
-        else
+        else if (units < kLongestTimedWait.count())  // longer ones would overflow steady_clock: forever
             deadline = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(Units(units));
     }
     for (;;) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <future>
 #include <thread>
 #include <vector>
@@ -100,6 +101,16 @@ TEST(Event, WaitsTimeOut) {
     KeQuerySystemTime(&past);
     past.QuadPart -= 1;
     EXPECT_EQ(wait(&event, &past), STATUS_TIMEOUT);
+}
+
+TEST(Event, HugeTimeoutsDoNotOverflow) {
+    KEVENT event;
+    KeInitializeEvent(&event, NotificationEvent, TRUE);
+    LARGE_INTEGER timeout;
+    timeout.QuadPart = LLONG_MIN;  // relative, longer than any clock can count
+    EXPECT_EQ(wait(&event, &timeout), STATUS_SUCCESS);
+    timeout.QuadPart = LLONG_MAX;  // absolute, far in the future
+    EXPECT_EQ(wait(&event, &timeout), STATUS_SUCCESS);
 }
 
 TEST(Event, SetFromAnotherThreadEndsATimedWait) {

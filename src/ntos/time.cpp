@@ -69,7 +69,7 @@ extern "C" NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLE
     (void)Alertable;
     if (!non_null(Interval, "KeDelayExecutionThread")) return STATUS_INVALID_PARAMETER;
     if (!may_sleep("KeDelayExecutionThread")) return STATUS_SUCCESS;
-    LONGLONG units = Interval->QuadPart < 0 ? -Interval->QuadPart : Interval->QuadPart - active_clock().system_time();
+    LONGLONG units = units_until(Interval->QuadPart, active_clock());
     if (units > 0) std::this_thread::sleep_for(Units(units));
     return STATUS_SUCCESS;
 }

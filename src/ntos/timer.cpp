@@ -5,6 +5,7 @@
 #include <ndis.h>
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -106,9 +107,10 @@ bool check_timer(const KTIMER* timer, const char* function) noexcept {
 
 // Interrupt time at which a DueTime (negative: relative; otherwise absolute system time) falls.
 ULONGLONG due_time(LARGE_INTEGER due, const Clock& c, ULONGLONG now) noexcept {
-    if (due.QuadPart < 0) return now + (0 - static_cast<ULONGLONG>(due.QuadPart));
-    LONGLONG from_now = due.QuadPart - c.system_time();
-    return from_now > 0 ? now + static_cast<ULONGLONG>(from_now) : now;
+    LONGLONG ahead = units_until(due.QuadPart, c);
+    if (ahead <= 0) return now;
+    auto units = static_cast<ULONGLONG>(ahead);
+    return units > ULLONG_MAX - now ? ULLONG_MAX : now + units;
 }
 
 LARGE_INTEGER relative_ms(UINT milliseconds) noexcept {
@@ -143,9 +145,13 @@ void expire_timers() noexcept {
             timer.DueTime.QuadPart = next;
             enqueue(s, timer);
         }
+        // A waiter released by the signal may free the timer without cancelling it, so the DPC
+        // and its processor are read first; one that cancels first waits for our lock.
+        PKDPC dpc = timer.Dpc;
+        ULONG processor = timer.Processor;
         signal_object(timer.Header);
-        if (timer.Dpc != nullptr)
-            insert_dpc(*timer.Dpc, dpc_target(*timer.Dpc, timer.Processor), ulong_to_ptr(system.LowPart),
+        if (dpc != nullptr)
+            insert_dpc(*dpc, dpc_target(*dpc, processor), ulong_to_ptr(system.LowPart),
                        ulong_to_ptr(static_cast<ULONG>(system.HighPart)));
     }
 }

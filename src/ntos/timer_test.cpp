@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 
 #include "ntos/testing.h"
 
@@ -142,6 +143,18 @@ TEST(Timer, ZeroDueTimeExpiresAtOnce) {
     KeInitializeTimer(&timer);
     KeSetTimer(&timer, relative(0ms), nullptr);
     EXPECT_TRUE(KeReadStateTimer(&timer));
+}
+
+TEST(Timer, HugeDueTimesDoNotOverflow) {
+    FakeClockScope clock;
+    KTIMER timer;
+    KeInitializeTimer(&timer);
+    LARGE_INTEGER due;
+    due.QuadPart = LLONG_MIN;
+    KeSetTimer(&timer, due, nullptr);
+    clock->advance(std::chrono::hours(24 * 365));
+    EXPECT_FALSE(KeReadStateTimer(&timer));
+    EXPECT_TRUE(KeCancelTimer(&timer));
 }
 
 TEST(Timer, WaitOnATimer) {
