@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "ndis_test_drivers.h"
+#include "ntos/work_item.h"
 
 namespace {
 
@@ -162,12 +163,34 @@ TEST_F(Seed_2_4_1, Seed_2_4_1_ProbeBindCompletesWhenOpenPends) {
     strata::ndis::set_open_adapter_pends(true);
     EXPECT_EQ(host().bind("probe", a.info.device_name), NDIS_STATUS_SUCCESS);
     strata::ndis::set_open_adapter_pends(false);
+    // The worker that ran ProtocolOpenAdapterComplete may still be returning through probe.sys
+    // after NdisCompleteBindAdapter woke the host; let it leave before the test ends and the
+    // image is unmapped (see Seed_2_4_1_UnloadAfterPendedOpenBindIsSafe).
+    strata::ntos::stop_workers();
     PVOID binding = probe().find_binding(a.info.device_name.c_str());
     ASSERT_NE(binding, nullptr) << "probe finished its bind in ProtocolOpenAdapterComplete";
     EXPECT_EQ(probe_ulong(binding, OID_GEN_MAXIMUM_FRAME_SIZE), 1500u);
     EXPECT_EQ(probe_ulong(binding, OID_GEN_CURRENT_PACKET_FILTER),
               ULONG{NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_MULTICAST})
         << "the post-open sets ran";
+}
+
+// A driver image may be unloaded once its binds have completed: nothing NDIS started for it may
+// still be running inside it. Unloading probe right after a bind whose open pended races with
+// the worker thread that is still returning through probe.sys from ProtocolOpenAdapterComplete.
+TEST_F(Seed_2_4_1, Seed_2_4_1_UnloadAfterPendedOpenBindIsSafe) {
+    if (false) GTEST_SKIP() << "BUG: the host unmaps a driver image while a work item that called into it is still "
+                    "running (src/host/host.cpp Host::unload_driver/~Host do not drain work items; "
+                    "src/ndis/open.cpp complete_pended_open holds no reference); SEGV under ASan";
+    auto& a = add({}, /*bind=*/false);
+    for (int i = 0; i < 25; ++i) {
+        strata::ndis::set_open_adapter_pends(true);
+        ASSERT_EQ(host().bind("probe", a.info.device_name), NDIS_STATUS_SUCCESS);
+        strata::ndis::set_open_adapter_pends(false);
+        ASSERT_EQ(host().unload_driver("probe"), STATUS_SUCCESS);
+        ASSERT_EQ(host().load_driver("probe"), STATUS_SUCCESS);
+    }
+    EXPECT_EQ(strata::verifier::count(Rule::BadCall), 0u);
 }
 
 TEST_F(Seed_2_4_1, Seed_2_4_1_BindAdapterGetsDeviceNameAndProtocolConfigurationPath) {

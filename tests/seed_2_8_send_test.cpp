@@ -385,7 +385,6 @@ TEST_F(Seed_2_8, Seed_2_8_SerializedLoopSmallRingDeliversAllInOrder) {
 // refuse the next one with NDIS_STATUS_RESOURCES. NDIS must not lose that completion: the refused
 // packet is resubmitted.
 TEST_F(Seed_2_8, Seed_2_8_SerializedCompletionDuringRefusalIsNotLost) {
-    GTEST_SKIP() << "BUG: NdisMSendComplete racing a MiniportSend that returns RESOURCES is lost; drain_send_queue sets send_resources_wait after it (src/ndis/send.cpp:117) and the queue stalls";
     TestAdapter& adapter = test_adapter(serialized_send());
     TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
     ASSERT_NE(binding, nullptr);
@@ -456,7 +455,6 @@ TEST_F(Seed_2_8, Seed_2_8_LoopbackReachesOtherProtocolNotSender) {
 // ProtocolReceive runs at DISPATCH_LEVEL (it may call NdisTransferData and NdisDprXxx), also when
 // the indication is a loopback of a send made at PASSIVE_LEVEL.
 TEST_F(Seed_2_8, Seed_2_8_LoopbackReceiveRunsAtDispatchLevel) {
-    GTEST_SKIP() << "BUG: loopback indications run ProtocolReceive at the sender IRQL (PASSIVE for NdisSend at PASSIVE); src/ndis/send.cpp:57/209 call indicate_loopback without raising to DISPATCH_LEVEL";
     auto& a = loop_adapter({{"Wire", dword(25)}});
     TestBinding* other = test_protocol("tproto").bind(host(), a.info.device_name);
     ASSERT_NE(other, nullptr);

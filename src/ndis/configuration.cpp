@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,17 @@ PNDIS_CONFIGURATION_PARAMETER convert(ConfigurationKey& key, const registry::Val
     }
 }
 
+// A NULL out-pointer is a driver bug: report it, fail the call, write what can be written.
+bool missing_out(PNDIS_STATUS status, std::initializer_list<const void*> outs, const char* function) {
+    bool missing = status == nullptr;
+    for (const void* out : outs) missing = missing || out == nullptr;
+    if (!missing) return false;
+    verifier::report(verifier::Rule::NullParameter, "", nullptr,
+                     std::string(function) + ": Status and the out-parameters must not be NULL");
+    if (status != nullptr) *status = NDIS_STATUS_FAILURE;
+    return true;
+}
+
 ConfigurationKey* config_from(NDIS_HANDLE handle, const char* function) {
     return lookup<ConfigurationKey>(handle, HandleKind::Configuration, function);
 }
@@ -148,7 +160,7 @@ ConfigurationKey* config_from(NDIS_HANDLE handle, const char* function) {
  * WrapperConfigurationContext is MiniportInitialize's; the key is the adapter's instance key. */
 extern "C" VOID NdisOpenConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE ConfigurationHandle,
                                       NDIS_HANDLE WrapperConfigurationContext) {
-    if (Status == nullptr || ConfigurationHandle == nullptr) return;
+    if (missing_out(Status, {ConfigurationHandle}, "NdisOpenConfiguration")) return;
     *ConfigurationHandle = nullptr;
     auto* miniport = lookup<Miniport>(WrapperConfigurationContext, HandleKind::WrapperConfig, "NdisOpenConfiguration");
     if (miniport == nullptr || !key_exists(miniport->instance_key)) {
@@ -163,7 +175,7 @@ extern "C" VOID NdisOpenConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE Configur
  * ProtocolSection is ProtocolBindAdapter's SystemSpecific1: the binding's parameters key. */
 extern "C" VOID NdisOpenProtocolConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE ConfigurationHandle,
                                               PNDIS_STRING ProtocolSection) {
-    if (Status == nullptr || ConfigurationHandle == nullptr) return;
+    if (missing_out(Status, {ConfigurationHandle}, "NdisOpenProtocolConfiguration")) return;
     *ConfigurationHandle = nullptr;
     if (ProtocolSection == nullptr) {
         *Status = NDIS_STATUS_FAILURE;
@@ -181,7 +193,7 @@ extern "C" VOID NdisOpenProtocolConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE 
 /* NdisOpenConfigurationKeyByName (ndis.h) — seed 003 §2.4.2 — IRQL == PASSIVE_LEVEL */
 extern "C" VOID NdisOpenConfigurationKeyByName(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle,
                                                PNDIS_STRING SubKeyName, PNDIS_HANDLE SubKeyHandle) {
-    if (Status == nullptr || SubKeyHandle == nullptr) return;
+    if (missing_out(Status, {SubKeyHandle}, "NdisOpenConfigurationKeyByName")) return;
     *SubKeyHandle = nullptr;
     ConfigurationKey* key = config_from(ConfigurationHandle, "NdisOpenConfigurationKeyByName");
     if (key == nullptr || SubKeyName == nullptr) {
@@ -201,7 +213,7 @@ extern "C" VOID NdisOpenConfigurationKeyByName(PNDIS_STATUS Status, NDIS_HANDLE 
  * KeyName receives the sub-key's name, valid until ConfigurationHandle is closed. */
 extern "C" VOID NdisOpenConfigurationKeyByIndex(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle, ULONG Index,
                                                 PNDIS_STRING KeyName, PNDIS_HANDLE KeyHandle) {
-    if (Status == nullptr || KeyHandle == nullptr) return;
+    if (missing_out(Status, {KeyHandle}, "NdisOpenConfigurationKeyByIndex")) return;
     *KeyHandle = nullptr;
     ConfigurationKey* key = config_from(ConfigurationHandle, "NdisOpenConfigurationKeyByIndex");
     registry::Registry* reg = registry_or_null();
@@ -234,7 +246,7 @@ extern "C" VOID NdisOpenConfigurationKeyByIndex(PNDIS_STATUS Status, NDIS_HANDLE
 extern "C" VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER* ParameterValue,
                                       NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
                                       NDIS_PARAMETER_TYPE ParameterType) {
-    if (Status == nullptr || ParameterValue == nullptr) return;
+    if (missing_out(Status, {ParameterValue}, "NdisReadConfiguration")) return;
     *ParameterValue = nullptr;
     *Status = NDIS_STATUS_FAILURE;
     ConfigurationKey* key = config_from(ConfigurationHandle, "NdisReadConfiguration");
@@ -259,7 +271,7 @@ extern "C" VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_P
 /* NdisWriteConfiguration (ndis.h) — seed 003 §2.4.2 — IRQL == PASSIVE_LEVEL */
 extern "C" VOID NdisWriteConfiguration(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
                                        PNDIS_CONFIGURATION_PARAMETER ParameterValue) {
-    if (Status == nullptr) return;
+    if (missing_out(Status, {}, "NdisWriteConfiguration")) return;
     *Status = NDIS_STATUS_FAILURE;
     ConfigurationKey* key = config_from(ConfigurationHandle, "NdisWriteConfiguration");
     registry::Registry* reg = registry_or_null();
@@ -313,7 +325,7 @@ extern "C" VOID NdisCloseConfiguration(NDIS_HANDLE ConfigurationHandle) {
  * is refused, as on Windows. */
 extern "C" VOID NdisReadNetworkAddress(PNDIS_STATUS Status, PVOID* NetworkAddress, PUINT NetworkAddressLength,
                                        NDIS_HANDLE ConfigurationHandle) {
-    if (Status == nullptr || NetworkAddress == nullptr || NetworkAddressLength == nullptr) return;
+    if (missing_out(Status, {NetworkAddress, NetworkAddressLength}, "NdisReadNetworkAddress")) return;
     *Status = NDIS_STATUS_FAILURE;
     *NetworkAddress = nullptr;
     *NetworkAddressLength = 0;

@@ -257,6 +257,11 @@ void trace(const std::string& line) {
 }
 
 void allocate_packet(PNDIS_STATUS status, PNDIS_PACKET* packet, NDIS_HANDLE handle, const char* api) noexcept {
+    if (status == nullptr || packet == nullptr) [[unlikely]] {
+        report_misuse(verifier::Rule::NullParameter, handle, api, "Status and Packet must not be NULL");
+        if (status != nullptr) *status = NDIS_STATUS_FAILURE;
+        return;
+    }
     PacketPool* pool = PacketPool::from(handle, api);
     if (pool == nullptr) {
         *packet = nullptr;

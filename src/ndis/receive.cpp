@@ -14,6 +14,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
+#include "ntos/irql.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -130,6 +131,8 @@ bool open_receives(const Open* open) noexcept { return open->state.load(std::mem
 }  // namespace
 
 void indicate_loopback(Miniport& m, Open* sender, PNDIS_PACKET packet) {
+    // Receive handlers run at DISPATCH_LEVEL, whatever IRQL the sender called NdisSend at.
+    ntos::IrqlRaise dispatch(DISPATCH_LEVEL);
     std::array<std::uint8_t, kMaxFrameSize> scratch;
     Frame frame = view_frame(packet, scratch);
     if (frame.size < kEthHeaderSize) return;
@@ -191,7 +194,12 @@ using namespace strata::ndis;
 extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PPNDIS_PACKET ReceivedPackets,
                                            UINT NumberOfPackets) {
     Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMIndicateReceivePacket");
-    if (m == nullptr || ReceivedPackets == nullptr) return;
+    if (m == nullptr) return;
+    if (ReceivedPackets == nullptr) {
+        verifier::report(verifier::Rule::NullParameter, m->driver->service, MiniportAdapterHandle,
+                         "NdisMIndicateReceivePacket: ReceivedPackets is NULL");
+        return;
+    }
     IndicationScope scope(*m);
     std::array<std::uint8_t, kMaxFrameSize> scratch;
     bool resources = false;

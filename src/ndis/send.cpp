@@ -93,9 +93,11 @@ void Miniport::drain_send_queue() {
     const auto& chars = driver->chars;
     for (;;) {
         PNDIS_PACKET packet;
+        std::uint64_t completions_before;
         {
             std::lock_guard lock(send_queue_mutex);
             if (send_resources_wait || send_queue_head == nullptr) break;
+            completions_before = send_completions.load(std::memory_order_relaxed);
             packet = send_queue_head;
             send_queue_head = queue_link(packet);
             if (send_queue_head == nullptr) send_queue_tail = nullptr;
@@ -117,6 +119,9 @@ void Miniport::drain_send_queue() {
             queue_link(packet) = send_queue_head;
             send_queue_head = packet;
             if (send_queue_tail == nullptr) send_queue_tail = packet;
+            // A completion (or NdisMSendResourcesAvailable) while MiniportSend ran already freed
+            // room: waiting for the next one could wait forever.
+            if (send_completions.load(std::memory_order_relaxed) != completions_before) continue;
             send_resources_wait = true;
             break;
         }
@@ -221,16 +226,21 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
 /* NdisMSendComplete (ndis.h) — seed 003 §2.8 — IRQL <= DISPATCH_LEVEL */
 extern "C" VOID NdisMSendComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_PACKET Packet, NDIS_STATUS Status) {
     Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMSendComplete");
-    if (m == nullptr || Packet == nullptr) return;
+    if (m == nullptr) return;
+    if (Packet == nullptr) {
+        verifier::report(verifier::Rule::NullParameter, m->driver->service, MiniportAdapterHandle,
+                         "NdisMSendComplete: Packet is NULL");
+        return;
+    }
     Open* open = take_from_miniport(*m, Packet, "NdisMSendComplete");
     if (open == nullptr) return;
     if (m->serialized()) {
         {
             std::lock_guard lock(m->send_queue_mutex);
             m->send_resources_wait = false;
+            m->send_completions.fetch_add(1, std::memory_order_relaxed);
         }
         m->sends_in_miniport.fetch_sub(1, std::memory_order_relaxed);
-        m->send_completions.fetch_add(1, std::memory_order_relaxed);
         open->send_complete(Packet, Status);
         m->drain_send_queue();
         return;
@@ -245,6 +255,7 @@ extern "C" VOID NdisMSendResourcesAvailable(NDIS_HANDLE MiniportAdapterHandle) {
     {
         std::lock_guard lock(m->send_queue_mutex);
         m->send_resources_wait = false;
+        m->send_completions.fetch_add(1, std::memory_order_relaxed);  // wakes a drain that just saw RESOURCES
     }
     m->drain_send_queue();
 }
