@@ -466,6 +466,29 @@ TEST_F(Seed_2_4_2, Seed_2_4_2_OpenConfigurationKeyByNameAndByIndex) {
     EXPECT_EQ(missing.status, NDIS_STATUS_FAILURE);
 }
 
+// Seed §2.4.2: MiniportInitialize allocates the adapter's context area. NDIS memory comes from
+// the kernel pool, which hands out page-aligned blocks for a page or more (ExAllocatePoolWithTag),
+// so a context with cache-aligned members (DECLSPEC_CACHEALIGN) of that size is properly aligned.
+TEST_F(Seed_2_4_2, Seed_2_4_2_AdapterContextOfAPageOrMoreIsPageAligned) {
+    GTEST_SKIP() << "BUG: NdisAllocateMemoryWithTag returns blocks of PAGE_SIZE or more that are not page "
+                    "aligned (src/ntos/pool.cpp pool_allocate puts its header in front of every block)";
+    std::vector<std::uintptr_t> addresses;
+    TestMiniport::Options mo;
+    mo.on_initialize = [&](MiniportAdapter&, NDIS_HANDLE) {
+        for (UINT size : {UINT{PAGE_SIZE}, UINT{PAGE_SIZE + 64}, UINT{3 * PAGE_SIZE}}) {
+            PVOID block = nullptr;
+            if (NdisAllocateMemoryWithTag(&block, size, 0x74736554U) != NDIS_STATUS_SUCCESS) continue;
+            addresses.push_back(reinterpret_cast<std::uintptr_t>(block));
+            NdisFreeMemory(block, size, 0);
+        }
+    };
+    TestMiniport m(*host_, "seedcontext", mo);
+    ASSERT_EQ(m.register_driver(), NDIS_STATUS_SUCCESS);
+    ASSERT_NE(m.add_adapter(), nullptr);
+    ASSERT_EQ(addresses.size(), 3u);
+    for (std::uintptr_t a : addresses) EXPECT_EQ(a % PAGE_SIZE, 0u) << std::hex << a;
+}
+
 struct NetworkAddressRead {
     NDIS_STATUS status = NDIS_STATUS_PENDING;
     std::vector<UCHAR> address;

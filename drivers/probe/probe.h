@@ -33,9 +33,11 @@
 #define PROBE_BENCH_DONE       2 /* completed; ProbeBenchSend may resend it */
 #define PROBE_BENCH_ORPHANED   3 /* ProbeBenchSend left; its completion recycles it */
 
-/* Per-processor counter on its own cache line: written without a lock by one processor. */
-typedef struct DECLSPEC_CACHEALIGN _PROBE_CPU_COUNTER {
+/* Per-processor counter, written without a lock by one processor. Padded to a cache line rather
+ * than aligned: NdisAllocateMemoryWithTag promises 16-byte alignment only. */
+typedef struct _PROBE_CPU_COUNTER {
     ULONG64 Frames;
+    UCHAR Padding[56];
 } PROBE_CPU_COUNTER;
 #define PROBE_MAX_SENDERS      32          /* senders whose sequence a binding tracks */
 #define PROBE_NAME_CHARS       256         /* device name kept for ProbeFindBinding */

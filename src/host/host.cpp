@@ -9,6 +9,7 @@
 #include "ndis/binding.h"
 #include "ndis/library.h"
 #include "ntos/processor.h"
+#include "ntos/work_item.h"
 #include "registry/registry.h"
 #include "registry/root.h"
 #include "verifier/verifier.h"
@@ -92,6 +93,10 @@ struct Host::Impl {
             NDIS_STATUS status;
             NdisDeregisterProtocol(&status, protocol->handle);
         }
+        // Work items and DPCs may still be returning through the image's code: let them finish
+        // before it is unmapped.
+        ntos::stop_workers();
+        KeFlushQueuedDpcs();
     }
 
     void remove_adapter_record(ndis::Miniport& m) {

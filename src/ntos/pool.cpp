@@ -1,6 +1,6 @@
 // pool.cpp — ExAllocatePool*/NdisAllocateMemory* with tags and per-tag accounting (seed 003 §2.2,
-// DESIGN.md "Verifier"). Blocks are malloc'ed with a 16-byte header; a table of live blocks lets a
-// double free or a foreign pointer be recognised without reading memory that is not ours.
+// DESIGN.md "Verifier"). Blocks are cache-line aligned behind a small header; a table of live
+// blocks recognises a double free or a foreign pointer without reading memory that is not ours.
 #include "ntos/pool.h"
 
 #include <ndis.h>
@@ -29,14 +29,17 @@ constexpr ULONG kFreedMagic = 0x45455246;  // "FREE"
 // PROTECTED_POOL: a tag flag Windows ignores when matching the tag at free time.
 constexpr ULONG kProtectedPool = 0x80000000;
 
-// Sits just before the driver's block: a debugger sees the tag, and a changed magic tells us
-// the driver wrote in front of its buffer.
-struct alignas(kPoolAlignment) BlockHeader {
+// Sits just before the driver's block, at the end of a cache line of its own: a debugger sees
+// the tag, and a changed magic tells us the driver wrote in front of its buffer.
+struct BlockHeader {
     ULONG magic;
     ULONG tag;
     SIZE_T size;
 };
-static_assert(sizeof(BlockHeader) == kPoolAlignment);
+static_assert(sizeof(BlockHeader) <= kPoolAlignment);
+
+BlockHeader* header_of(void* block) noexcept { return static_cast<BlockHeader*>(block) - 1; }
+void* raw_of(void* block) noexcept { return static_cast<unsigned char*>(block) - kPoolAlignment; }
 
 struct BlockInfo {
     ULONG tag;
@@ -79,11 +82,11 @@ void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept {
     PoolState& s = state();
     if (take_injected_failure(s)) return nullptr;
     if (bytes > SIZE_MAX - 2 * kPoolAlignment) return nullptr;
-    SIZE_T total = (sizeof(BlockHeader) + bytes + kPoolAlignment - 1) & ~(kPoolAlignment - 1);
+    SIZE_T total = (kPoolAlignment + bytes + kPoolAlignment - 1) & ~(kPoolAlignment - 1);
     void* raw = std::aligned_alloc(kPoolAlignment, total);
     if (raw == nullptr) return nullptr;
-    BlockHeader* header = std::construct_at(static_cast<BlockHeader*>(raw), BlockHeader{kLiveMagic, tag, bytes});
-    void* block = header + 1;
+    void* block = static_cast<unsigned char*>(raw) + kPoolAlignment;
+    std::construct_at(header_of(block), BlockHeader{kLiveMagic, tag, bytes});
     try {
         std::lock_guard guard(s.mutex);
         s.live.emplace(block, BlockInfo{tag, bytes});
@@ -114,7 +117,7 @@ void pool_free(void* block, ULONG expected_tag, SIZE_T expected_size, const char
         --usage.allocations;
         usage.bytes -= info.size;
     }
-    auto* header = static_cast<BlockHeader*>(block) - 1;
+    BlockHeader* header = header_of(block);
     if (header->magic != kLiveMagic || header->tag != info.tag || header->size != info.size)
         report_block(Rule::BadCall, block, function, "pool header overwritten (buffer underrun); tag %08X size %u",
                      info.tag, static_cast<ULONG>(info.size));
@@ -125,7 +128,7 @@ void pool_free(void* block, ULONG expected_tag, SIZE_T expected_size, const char
         report_block(Rule::BadCall, block, function, "freed with length %u but allocated with length %u",
                      static_cast<ULONG>(expected_size), static_cast<ULONG>(info.size));
     header->magic = kFreedMagic;
-    std::free(header);
+    std::free(raw_of(block));
 }
 
 std::vector<TagUsage> pool_usage() {

@@ -11,8 +11,9 @@
 
 namespace strata::ntos {
 
-// MEMORY_ALLOCATION_ALIGNMENT on x64.
-inline constexpr std::size_t kPoolAlignment = 16;
+// Windows promises MEMORY_ALLOCATION_ALIGNMENT (16 on x64); we give a cache line, because drivers
+// put DECLSPEC_CACHEALIGN members in pool-allocated contexts and the compiler then relies on it.
+inline constexpr std::size_t kPoolAlignment = 64;
 
 // Tags the library uses for the allocations it makes on a driver's behalf.
 inline constexpr ULONG kTagExAllocatePool = 0x656E6F4E;   // 'None', as Windows tags ExAllocatePool

@@ -37,7 +37,8 @@ TEST(Pool, CountsOutstandingBlocksAndBytesPerTag) {
     EXPECT_EQ(tag_name(kTag), "Test");
 }
 
-TEST(Pool, BlocksAreSixteenByteAlignedAndUsable) {
+TEST(Pool, BlocksAreCacheLineAlignedAndUsable) {
+    static_assert(kPoolAlignment % 16 == 0);  // at least MEMORY_ALLOCATION_ALIGNMENT (x64)
     for (SIZE_T size : {SIZE_T{0}, SIZE_T{1}, SIZE_T{15}, SIZE_T{16}, SIZE_T{17}, SIZE_T{4096}}) {
         auto* p = static_cast<unsigned char*>(ExAllocatePoolWithTag(NonPagedPool, size, kTag));
         ASSERT_NE(p, nullptr);
@@ -87,7 +88,7 @@ TEST(Pool, ProtectedPoolBitIsIgnoredWhenMatchingTags) {
 TEST(Pool, UnderrunIntoTheHeaderIsReported) {
     VerifierScope verifier;
     auto* p = static_cast<unsigned char*>(ExAllocatePoolWithTag(NonPagedPool, 32, kTag));
-    p[-16] ^= 0xFF;
+    p[-16] ^= 0xFF;  // the header's magic, just before the block
     ExFreePool(p);
     EXPECT_EQ(verifier::count(Rule::BadCall), 1u);
     EXPECT_EQ(outstanding_for_tag(kTag).allocations, 0u);
