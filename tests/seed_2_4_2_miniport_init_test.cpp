@@ -470,8 +470,6 @@ TEST_F(Seed_2_4_2, Seed_2_4_2_OpenConfigurationKeyByNameAndByIndex) {
 // the kernel pool, which hands out page-aligned blocks for a page or more (ExAllocatePoolWithTag),
 // so a context with cache-aligned members (DECLSPEC_CACHEALIGN) of that size is properly aligned.
 TEST_F(Seed_2_4_2, Seed_2_4_2_AdapterContextOfAPageOrMoreIsPageAligned) {
-    GTEST_SKIP() << "BUG: NdisAllocateMemoryWithTag returns blocks of PAGE_SIZE or more that are not page "
-                    "aligned (src/ntos/pool.cpp pool_allocate puts its header in front of every block)";
     std::vector<std::uintptr_t> addresses;
     TestMiniport::Options mo;
     mo.on_initialize = [&](MiniportAdapter&, NDIS_HANDLE) {

@@ -39,7 +39,10 @@ struct BlockHeader {
 static_assert(sizeof(BlockHeader) <= kPoolAlignment);
 
 BlockHeader* header_of(void* block) noexcept { return static_cast<BlockHeader*>(block) - 1; }
-void* raw_of(void* block) noexcept { return static_cast<unsigned char*>(block) - kPoolAlignment; }
+// Blocks of a page or more are page-aligned, as ExAllocatePoolWithTag documents; smaller ones
+// are kPoolAlignment-aligned. The header sits just before the block either way.
+SIZE_T lead_for(SIZE_T bytes) noexcept { return bytes >= PAGE_SIZE ? PAGE_SIZE : kPoolAlignment; }
+void* raw_of(void* block, SIZE_T bytes) noexcept { return static_cast<unsigned char*>(block) - lead_for(bytes); }
 
 struct BlockInfo {
     ULONG tag;
@@ -81,11 +84,12 @@ bool is_paged(POOL_TYPE type) noexcept { return (type & 1) != 0; }
 void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept {
     PoolState& s = state();
     if (take_injected_failure(s)) return nullptr;
-    if (bytes > SIZE_MAX - 2 * kPoolAlignment) return nullptr;
-    SIZE_T total = (kPoolAlignment + bytes + kPoolAlignment - 1) & ~(kPoolAlignment - 1);
-    void* raw = std::aligned_alloc(kPoolAlignment, total);
+    SIZE_T lead = lead_for(bytes);
+    if (bytes > SIZE_MAX - 2 * lead) return nullptr;
+    SIZE_T total = (lead + bytes + lead - 1) & ~(lead - 1);
+    void* raw = std::aligned_alloc(lead, total);
     if (raw == nullptr) return nullptr;
-    void* block = static_cast<unsigned char*>(raw) + kPoolAlignment;
+    void* block = static_cast<unsigned char*>(raw) + lead;
     std::construct_at(header_of(block), BlockHeader{kLiveMagic, tag, bytes});
     try {
         std::lock_guard guard(s.mutex);
@@ -128,7 +132,7 @@ void pool_free(void* block, ULONG expected_tag, SIZE_T expected_size, const char
         report_block(Rule::BadCall, block, function, "freed with length %u but allocated with length %u",
                      static_cast<ULONG>(expected_size), static_cast<ULONG>(info.size));
     header->magic = kFreedMagic;
-    std::free(raw_of(block));
+    std::free(raw_of(block, info.size));
 }
 
 std::vector<TagUsage> pool_usage() {

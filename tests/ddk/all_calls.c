@@ -12,6 +12,8 @@
  * Ddk.AllCallsCoverage fails when a header gains a name this file does not use. */
 #include <ndis.h>
 
+C_ASSERT(MEMORY_ALLOCATION_ALIGNMENT == 16);
+
 /* Compile-time checks a driver might carry. */
 C_ASSERT(sizeof(NDIS_PACKET_OOB_DATA) == 40);
 C_ASSERT(FIELD_OFFSET(NDIS_PACKET, ProtocolReserved) == 96);
