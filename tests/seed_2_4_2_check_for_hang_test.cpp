@@ -98,6 +98,19 @@ protected:
         g_hang.attribute_flags = flags;
         ASSERT_EQ(host_->add_adapter("hangtest", {}, &adapter_), NDIS_STATUS_SUCCESS);
     }
+    // Queues NDIS's own query of an OID the miniport pends forever; `completed_` gets its status.
+    strata::ndis::Miniport* submit_never_completed_request() {
+        auto* m = strata::ndis::Library::instance().find_miniport(adapter_.device_name);
+        if (m == nullptr) return nullptr;
+        request_.RequestType = NdisRequestQueryInformation;
+        request_.DATA.QUERY_INFORMATION.Oid = kNeverCompletedOid;
+        request_.DATA.QUERY_INFORMATION.InformationBuffer = &request_buffer_;
+        request_.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof request_buffer_;
+        strata::ndis::RequestEntry entry;
+        entry.request = &request_;
+        entry.done = [this](NDIS_STATUS status) { completed_ = status; };
+        return m->submit_request(std::move(entry)) == NDIS_STATUS_PENDING ? m : nullptr;
+    }
     // Moves time on and waits until every DPC the expired timers queued has run.
     void advance(std::chrono::nanoseconds delta) {
         clock_.advance(delta);
@@ -112,6 +125,9 @@ protected:
     UNICODE_STRING registry_path_{};
     NDIS_HANDLE wrapper_ = nullptr;
     strata::AdapterInfo adapter_;
+    NDIS_REQUEST request_{};
+    ULONG request_buffer_ = 0;
+    std::atomic<NDIS_STATUS> completed_{NDIS_STATUS_PENDING};
 };
 
 TEST_F(Seed_2_4_2_CheckForHang, Seed_2_4_2_CheckForHangEveryTwoSecondsByDefault) {
@@ -145,49 +161,27 @@ TEST_F(Seed_2_4_2_CheckForHang, Seed_2_4_2_HungMiniportIsReset) {
 
 TEST_F(Seed_2_4_2_CheckForHang, Seed_2_4_2_RequestTimeoutResetsAndAbortsTheRequest) {
     add_adapter(0, NDIS_ATTRIBUTE_DESERIALIZE);
-    auto* m = strata::ndis::Library::instance().find_miniport(adapter_.device_name);
+    strata::ndis::Miniport* m = submit_never_completed_request();
     ASSERT_NE(m, nullptr);
-    NDIS_REQUEST request{};
-    ULONG buffer = 0;
-    request.RequestType = NdisRequestQueryInformation;
-    request.DATA.QUERY_INFORMATION.Oid = kNeverCompletedOid;
-    request.DATA.QUERY_INFORMATION.InformationBuffer = &buffer;
-    request.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof buffer;
-    std::atomic<NDIS_STATUS> completed{NDIS_STATUS_PENDING};
-    strata::ndis::RequestEntry entry;
-    entry.request = &request;
-    entry.done = [&](NDIS_STATUS status) { completed = status; };
-    ASSERT_EQ(m->submit_request(std::move(entry)), NDIS_STATUS_PENDING);
     advance(2s);
     EXPECT_EQ(g_hang.resets, 0);
-    EXPECT_EQ(completed.load(), NDIS_STATUS_PENDING);
+    EXPECT_EQ(completed_.load(), NDIS_STATUS_PENDING);
     advance(2s);
     EXPECT_EQ(g_hang.resets, 1);
-    EXPECT_EQ(completed.load(), NDIS_STATUS_REQUEST_ABORTED);
+    EXPECT_EQ(completed_.load(), NDIS_STATUS_REQUEST_ABORTED);
     EXPECT_EQ(strata::verifier::count(strata::verifier::Rule::Watchdog), 1u);
 }
 
 TEST_F(Seed_2_4_2_CheckForHang, Seed_2_4_2_IgnoreRequestTimeoutKeepsTheRequestPending) {
     add_adapter(0, NDIS_ATTRIBUTE_DESERIALIZE | NDIS_ATTRIBUTE_IGNORE_REQUEST_TIMEOUT);
-    auto* m = strata::ndis::Library::instance().find_miniport(adapter_.device_name);
+    strata::ndis::Miniport* m = submit_never_completed_request();
     ASSERT_NE(m, nullptr);
-    NDIS_REQUEST request{};
-    ULONG buffer = 0;
-    request.RequestType = NdisRequestQueryInformation;
-    request.DATA.QUERY_INFORMATION.Oid = kNeverCompletedOid;
-    request.DATA.QUERY_INFORMATION.InformationBuffer = &buffer;
-    request.DATA.QUERY_INFORMATION.InformationBufferLength = sizeof buffer;
-    std::atomic<NDIS_STATUS> completed{NDIS_STATUS_PENDING};
-    strata::ndis::RequestEntry entry;
-    entry.request = &request;
-    entry.done = [&](NDIS_STATUS status) { completed = status; };
-    ASSERT_EQ(m->submit_request(std::move(entry)), NDIS_STATUS_PENDING);
     for (int period = 0; period < 5; ++period) advance(2s);
     EXPECT_EQ(g_hang.checks, 5);
     EXPECT_EQ(g_hang.resets, 0);
-    EXPECT_EQ(completed.load(), NDIS_STATUS_PENDING);
+    EXPECT_EQ(completed_.load(), NDIS_STATUS_PENDING);
     NdisMQueryInformationComplete(m->handle, NDIS_STATUS_SUCCESS);
-    EXPECT_EQ(completed.load(), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(completed_.load(), NDIS_STATUS_SUCCESS);
     EXPECT_EQ(strata::verifier::count(strata::verifier::Rule::Watchdog), 0u);
 }
 

@@ -15,6 +15,7 @@
 #include "ndis/miniport_driver.h"
 #include "ndis/open.h"
 #include "ndis/protocol.h"
+#include "ntos/string.h"
 
 namespace strata::registry { class Registry; }
 
@@ -59,10 +60,9 @@ private:
     std::vector<std::unique_ptr<Open>> opens_;
 };
 
-// UTF-16 ↔ UTF-8 for names (ASCII in practice) and registry paths.
-std::string to_utf8(const UNICODE_STRING& s);
-std::string to_utf8(std::u16string_view s);
-std::u16string to_utf16(std::string_view s);
+// UTF-16 ↔ UTF-8 for names and registry paths: the kernel substrate's conversions.
+using ntos::to_utf16;
+using ntos::to_utf8;
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace strata::ndis
