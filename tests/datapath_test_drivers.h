@@ -1158,6 +1158,14 @@ protected:
         protocols_.push_back(std::make_unique<TestProtocol>(name, options));
         return *protocols_.back();
     }
+    // A new in-test protocol bound to `adapter` (in-test or loop) with `filter` set; nullptr when
+    // the bind or the filter fails.
+    template <typename Adapter>
+    TestBinding* bind_filtered(Adapter& adapter, ULONG filter, const std::string& name) {
+        TestBinding* binding = test_protocol(name).bind(host(), adapter.info.device_name);
+        if (binding == nullptr || binding->set_packet_filter(filter) != NDIS_STATUS_SUCCESS) return nullptr;
+        return binding;
+    }
     TxPool& tx_pool(UINT packets, UINT buffers_per_packet = 4) {
         pools_.push_back(std::make_unique<TxPool>(packets, buffers_per_packet));
         return *pools_.back();

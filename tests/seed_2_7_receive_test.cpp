@@ -37,9 +37,8 @@ struct TransferState {
 // each packet of the array reaches ProtocolReceivePacket, in order, at DISPATCH_LEVEL, whole.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_PacketArrayReachesReceivePacket) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     std::vector<Frame> frames;
     std::vector<PNDIS_PACKET> packets;
     for (UINT size : {60u, 200u, 1000u, 1514u}) {
@@ -76,9 +75,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_WireFramesReachProbeReceivePacket) {
 // again) and MiniportReturnPacket is never called for it.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnZeroLeavesPacketWithMiniport) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 0; };
     std::vector<PNDIS_PACKET> packets;
     for (int i = 0; i < 3; ++i) packets.push_back(adapter.rx_packet(test_frame(adapter.mac, 100, UCHAR(i))));
@@ -100,9 +98,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnZeroLeavesPacketWithMiniport) {
 // NdisReturnPackets, for that packet only.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_HeldPacketPendsUntilNdisReturnPackets) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     PNDIS_PACKET p0 = adapter.rx_packet(test_frame(adapter.mac, 100, 1));
     PNDIS_PACKET p1 = adapter.rx_packet(test_frame(adapter.mac, 100, 2));
@@ -147,9 +144,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_LoopReturnsOutstandingUntilProbeReturnsHeld) {
 // back once, after the second of them returned it, whichever order they return in.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_TwoProtocolsHoldingGiveOneReturnAfterBoth) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     PVOID probe_binding = bind_probe(adapter);
     ASSERT_NE(probe_binding, nullptr);
@@ -181,9 +177,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_TwoProtocolsHoldingGiveOneReturnAfterBoth) {
 // A ProtocolReceivePacket result of 2 owes two NdisReturnPackets calls.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnCountFollowsReceivePacketResult) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 2; };
     PNDIS_PACKET p = adapter.rx_packet(test_frame(adapter.mac, 100));
     adapter.indicate(host(), {p});
@@ -201,9 +196,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnCountFollowsReceivePacketResult) {
 // the miniport still sees exactly one MiniportReturnPacket.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnTwiceIsReportedAndMiniportSeesOneReturn) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     PNDIS_PACKET p = adapter.rx_packet(test_frame(adapter.mac, 100));
     adapter.indicate(host(), {p});
@@ -227,9 +221,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnTwiceIsReportedAndMiniportSeesOneReturn) {
 // protocols do not see it twice, and the one outstanding return still comes back once.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReindicatingHeldPacketIsReported) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     PNDIS_PACKET p = adapter.rx_packet(test_frame(adapter.mac, 100));
     adapter.indicate(host(), {p});
@@ -249,9 +242,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_SerializedMiniportReturnsAreSerialized) {
     MiniportOptions options;
     options.serialized = true;
     TestAdapter& adapter = test_adapter(options);
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     std::vector<PNDIS_PACKET> packets;
     for (int i = 0; i < 64; ++i) packets.push_back(adapter.rx_packet(test_frame(adapter.mac, 100, UCHAR(i))));
@@ -278,9 +270,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_SerializedMiniportReturnsAreSerialized) {
 // the header size) straight from the indicated descriptor.
 TEST_F(Seed_2_7_1, Seed_2_7_1_3_OobOfIndicatedPacketVisibleInReceivePacket) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     static MEDIA_SPECIFIC_INFORMATION media{0, NdisClass802_3Priority, 1, {3}};
     PNDIS_PACKET p = adapter.rx_packet(test_frame(adapter.mac, 300));
     NDIS_SET_PACKET_TIME_RECEIVED(p, 0x1122334455667788ull);
@@ -306,9 +297,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_3_OobOfIndicatedPacketVisibleInReceivePacket) {
 // miniport keeps the packet (no MiniportReturnPacket), ProtocolReceiveComplete follows.
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_ResourcesPacketGoesToReceiveWithWholeFrame) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     Frame f = test_frame(adapter.mac, 1000, 9);
     PNDIS_PACKET p = adapter.rx_packet(f, NDIS_STATUS_RESOURCES);
@@ -363,9 +353,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_LoopResourcesIndicationsReachProbeReceive) {
 // through ProtocolReceive and stay the miniport's.
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_ResourcesMidArrayAppliesToItAndLaterPackets) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
     std::vector<Frame> frames;
     std::vector<PNDIS_PACKET> packets;
@@ -401,9 +390,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_ResourcesMidArrayAppliesToItAndLaterPackets) {
 // of the header), either for the whole data or for the rest after the lookahead.
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_PartialLookaheadThenSynchronousTransferData) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     TxPool& pool = tx_pool(2);
     PNDIS_PACKET whole = pool.build(Frame(986, 0), 2);
     PNDIS_PACKET rest = pool.build(Frame(922, 0), 3);
@@ -484,9 +472,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_LoopPartialLookaheadProbeTransfers) {
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataPendsThenTransferDataComplete) {
     TestAdapter& adapter = test_adapter();
     adapter.transfer_pends = true;
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     TxPool& pool = tx_pool(1);
     PNDIS_PACKET destination = pool.build(Frame(986, 0), 2);
     ASSERT_NE(destination, nullptr);
@@ -542,9 +529,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_LoopTransferPendsProbeCompletes) {
 // before NdisMIndicateReceivePacket returns.
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_ReceiveCompleteFollowsReceiveIndications) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     Frame f = test_frame(adapter.mac, 80);
     for (int i = 0; i < 3; ++i) adapter.indicate_lookahead(host(), f, 66, false);
     EXPECT_EQ(binding->receive_completes(), 0u);
@@ -563,9 +549,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_ReceiveCompleteFollowsReceiveIndications) {
 // called.
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataOutsideReceiveIsReported) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     auto state = std::make_shared<TransferState>();
     binding->on_receive = [state](TestBinding&, NDIS_HANDLE context, const ReceiveRecord&) {
         std::lock_guard lock(state->mutex);
@@ -590,9 +575,8 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataOutsideReceiveIsReported) {
 
 TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataTwiceInOneReceiveIsReported) {
     TestAdapter& adapter = test_adapter();
-    TestBinding* binding = test_protocol("tproto").bind(host(), adapter.info.device_name);
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
-    ASSERT_EQ(binding->set_packet_filter(kFilterDirected), NDIS_STATUS_SUCCESS);
     TxPool& pool = tx_pool(2);
     PNDIS_PACKET d1 = pool.build(Frame(986, 0));
     PNDIS_PACKET d2 = pool.build(Frame(986, 0));

@@ -456,9 +456,8 @@ TEST_F(Seed_2_8, Seed_2_8_LoopbackReachesOtherProtocolNotSender) {
 // the indication is a loopback of a send made at PASSIVE_LEVEL.
 TEST_F(Seed_2_8, Seed_2_8_LoopbackReceiveRunsAtDispatchLevel) {
     auto& a = loop_adapter({{"Wire", dword(25)}});
-    TestBinding* other = test_protocol("tproto").bind(host(), a.info.device_name);
+    TestBinding* other = bind_filtered(a, NDIS_PACKET_TYPE_BROADCAST, "tproto");
     ASSERT_NE(other, nullptr);
-    ASSERT_EQ(other->set_packet_filter(NDIS_PACKET_TYPE_BROADCAST), NDIS_STATUS_SUCCESS);
     ASSERT_EQ(probe().send(a.probe, kBroadcast.data(), 100, 2, 1, 0), NDIS_STATUS_SUCCESS);
     ASSERT_TRUE(other->wait([&] { return other->receive_count() == 2; }));
     for (const ReceiveRecord& r : other->receives()) EXPECT_EQ(r.irql, DISPATCH_LEVEL);
