@@ -42,8 +42,7 @@ void check_for_hang(PKDPC, PVOID context, PVOID, PVOID) {
     if (m.state.load() != MiniportState::Running || m.reset_in_progress.load()) return;
     BOOLEAN hung = FALSE;
     if (auto handler = m.driver->chars.CheckForHangHandler) {
-        if (m.serialized() && !m.gate.owned_by_me()) m.call_serialized([&] { hung = handler(m.context); });
-        else hung = handler(m.context);
+        m.call_serialized([&] { hung = handler(m.context); });
     }
     bool request_stuck = request_timed_out(m);
     bool sends_stuck = sends_timed_out(m);

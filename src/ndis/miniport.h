@@ -105,10 +105,11 @@ struct Miniport {
     bool add_open(Open* open) noexcept;      // Library::mutex held
     void remove_open(Open* open) noexcept;   // Library::mutex held; waits out in-flight indications
 
-    // Serialized miniports: run `call` with the gate held (caller must not own it).
+    // Serialized miniports: run `call` with the gate held. A thread already inside the miniport
+    // (a handler calling back into NDIS) holds it already and calls straight through.
     template <typename F>
     void call_serialized(F&& call) {
-        if (!serialized()) {
+        if (!serialized() || gate.owned_by_me()) {
             call();
             return;
         }

@@ -15,8 +15,7 @@ void run_miniport_timer(PKDPC dpc, PVOID context, PVOID argument1, PVOID argumen
         HandleTable::instance().find(reinterpret_cast<NDIS_HANDLE>(timer->Miniport), HandleKind::Miniport));
     if (m == nullptr) return;  // the adapter halted; its timers are dead
     auto call = [&] { timer->MiniportTimerFunction(dpc, timer->MiniportTimerContext, argument1, argument2); };
-    if (m->serialized() && !m->gate.owned_by_me()) m->call_serialized(call);
-    else call();
+    m->call_serialized(call);
 }
 
 LARGE_INTEGER relative_ms(UINT milliseconds) {

@@ -336,8 +336,7 @@ extern "C" VOID NdisTransferData(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHan
         status = m.driver->chars.TransferDataHandler(Packet, BytesTransferred, m.context, context->miniport_context,
                                                      ByteOffset, length);
     };
-    if (m.serialized() && !m.gate.owned_by_me()) m.call_serialized(call);
-    else call();
+    m.call_serialized(call);
     *Status = status;
 }
 

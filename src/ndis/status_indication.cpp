@@ -54,8 +54,7 @@ NDIS_STATUS strata::ndis::reset_miniport(Miniport& m, Open* requester) {
     BOOLEAN addressing_reset = FALSE;
     NDIS_STATUS status = NDIS_STATUS_SUCCESS;
     auto call = [&] { status = m.driver->chars.ResetHandler(&addressing_reset, m.context); };
-    if (m.serialized() && !m.gate.owned_by_me()) m.call_serialized(call);
-    else call();
+    m.call_serialized(call);
     if (status == NDIS_STATUS_PENDING) return NDIS_STATUS_PENDING;
     finish_reset(m, status, addressing_reset, false);
     return status;
