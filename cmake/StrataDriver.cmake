@@ -14,3 +14,11 @@ function(strata_add_driver service)
   endif()
   target_link_options(${service} PRIVATE -Wl,--no-undefined)
 endfunction()
+
+# strata_add_driver_inf(<inf>...) — copies a driver's INF files next to the built .sys images,
+# where `strata install build/drivers/<file>.inf` finds the files its CopyFiles sections name.
+function(strata_add_driver_inf)
+  foreach(inf ${ARGN})
+    configure_file(${CMAKE_CURRENT_SOURCE_DIR}/${inf} ${STRATA_DRIVER_OUTPUT_DIRECTORY}/${inf} COPYONLY)
+  endforeach()
+endfunction()
