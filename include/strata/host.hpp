@@ -56,6 +56,14 @@ public:
     // On success fills `adapter` and returns NDIS_STATUS_SUCCESS.
     NDIS_STATUS add_adapter(std::string_view service, const std::map<std::string, registry::Value>& parameters,
                             AdapterInfo* adapter);
+    // Starts an adapter whose instance key already exists (written by `strata device add`):
+    // its device name is \Device\<instance_id>. Runs MiniportInitialize; leaves the key alone.
+    NDIS_STATUS start_adapter(std::string_view service, std::string_view instance_key, std::string_view instance_id,
+                              AdapterInfo* adapter);
+    // Whether a driver image for `service` is loaded.
+    bool driver_loaded(std::string_view service) const;
+    // The services loaded, in load order.
+    std::vector<std::string> loaded_drivers() const;
     // Unbinds every protocol bound to the adapter, then halts it.
     NDIS_STATUS remove_adapter(std::string_view device_name);
     std::vector<AdapterInfo> adapters() const;

@@ -49,14 +49,22 @@ struct Host::Impl {
         return nullptr;
     }
 
+    // Services\<service>\ImagePath as Windows writes it: an absolute path, a path relative to
+    // the root, or the Windows spellings of the drivers directory (\SystemRoot\System32\drivers\x.sys,
+    // System32\drivers\x.sys), which are the root's drivers/ (DIRID 12).
     std::filesystem::path image_path(std::string_view service) const {
         std::string key = std::string(kServicesKey) + std::string(service);
-        if (auto path = registry->get_value(key, "ImagePath"); path && path->type() == registry::ValueType::Sz) {
-            std::filesystem::path p = path->as_string();
-            if (p.is_absolute()) return p;
-            return options.root / p;
-        }
-        return options.driver_dir / (std::string(service) + ".sys");
+        std::optional<registry::Value> value = registry->get_value(key, "ImagePath");
+        if (!value || (value->type() != registry::ValueType::Sz && value->type() != registry::ValueType::ExpandSz))
+            return options.driver_dir / (std::string(service) + ".sys");
+        std::string text = value->as_string();
+        for (std::string_view prefix : {"\\SystemRoot\\System32\\drivers\\", "System32\\drivers\\",
+                                        "%SystemRoot%\\System32\\drivers\\"})
+            if (text.size() > prefix.size() && ndis::iequals(std::string_view(text).substr(0, prefix.size()), prefix))
+                return options.root / "drivers" / text.substr(prefix.size());
+        std::filesystem::path p = text;
+        if (p.is_absolute()) return p;
+        return options.root / p;
     }
 
     std::string next_instance_key() {
@@ -183,21 +191,37 @@ NDIS_STATUS Host::add_adapter(std::string_view service, const std::map<std::stri
         for (const auto& [name, value] : parameters) impl_->registry->set_value(key, name, value);
         tx.commit();
     }
+    NDIS_STATUS status = start_adapter(service, key, guid, adapter);
+    if (status != NDIS_STATUS_SUCCESS) impl_->registry->delete_key(key);
+    return status;
+}
+
+NDIS_STATUS Host::start_adapter(std::string_view service, std::string_view instance_key, std::string_view instance_id,
+                                AdapterInfo* adapter) {
+    ndis::MiniportDriver* driver = ndis::Library::instance().find_miniport_driver(service);
+    if (driver == nullptr || !driver->registered) return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    std::string device_name = "\\Device\\" + std::string(instance_id);
+    if (ndis::Library::instance().find_miniport(device_name) != nullptr) return NDIS_STATUS_ALREADY_MAPPED;
     auto fresh = std::make_unique<ndis::Miniport>();
     fresh->driver = driver;
-    fresh->device_name = "\\Device\\" + guid;
+    fresh->device_name = device_name;
     fresh->device_name_utf16 = ndis::to_utf16(fresh->device_name);
-    fresh->instance_key = key;
+    fresh->instance_key = instance_key;
     ndis::Miniport* m = ndis::Library::instance().add_miniport(std::move(fresh));
     NDIS_STATUS status = ndis::initialize_miniport(*m);
-    if (status != NDIS_STATUS_SUCCESS) {
-        impl_->registry->delete_key(key);
-        return status;
-    }
-    AdapterInfo info{std::string(service), m->device_name, key, m->medium};
+    if (status != NDIS_STATUS_SUCCESS) return status;
+    AdapterInfo info{std::string(service), m->device_name, std::string(instance_key), m->medium};
     impl_->adapters.push_back(info);
     if (adapter != nullptr) *adapter = info;
     return NDIS_STATUS_SUCCESS;
+}
+
+bool Host::driver_loaded(std::string_view service) const { return impl_->image(service) != nullptr; }
+
+std::vector<std::string> Host::loaded_drivers() const {
+    std::vector<std::string> services;
+    for (const auto& image : impl_->images) services.push_back(image->service());
+    return services;
 }
 
 NDIS_STATUS Host::remove_adapter(std::string_view device_name) {

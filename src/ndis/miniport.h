@@ -15,6 +15,7 @@
 
 #include "ndis/eth_filter.h"
 #include "ndis/serial_gate.h"
+#include "ndis/traffic_counters.h"
 
 namespace strata::ndis {
 
@@ -94,6 +95,7 @@ struct Miniport {
     // Counters
     // Counters of rare events (per-packet counts belong in per-processor statistics).
     std::atomic<std::uint64_t> returns{0}, loopbacks{0};
+    TrafficCounters counters;
 
     template <typename F>
     void for_each_open(F&& f) const {

@@ -1,6 +1,7 @@
 // open.cpp — opening and closing a binding: NdisOpenAdapter and NdisCloseAdapter with their
 // pending paths (seed 003 §2.4.1, §2.11).
 #include "ndis/open.h"
+#include "ndis/miniport.h"
 
 #include <algorithm>
 #include <memory>
@@ -44,6 +45,17 @@ void complete_pended_open(PNDIS_WORK_ITEM item, PVOID context) {
 void set_open_adapter_pends(bool pends) noexcept { g_open_pends.store(pends); }
 
 void Open::send_complete(PNDIS_PACKET packet, NDIS_STATUS status) noexcept {
+    if (status == NDIS_STATUS_SUCCESS) {
+        std::uint64_t bytes = packet_bytes(packet);
+        counters.add(Counter::SentPackets);
+        counters.add(Counter::SentBytes, bytes);
+        miniport->counters.add(Counter::SentPackets);
+        miniport->counters.add(Counter::SentBytes, bytes);
+    } else {
+        Counter reason = status == NDIS_STATUS_CLOSING ? Counter::SendClosing : Counter::SendFailed;
+        counters.add(reason);
+        miniport->counters.add(reason);
+    }
     protocol->chars.SendCompleteHandler(binding_context, packet, status);
     send_finished();
 }

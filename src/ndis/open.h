@@ -9,6 +9,7 @@
 #include <ndis.h>
 
 #include "ndis/eth_filter.h"
+#include "ndis/traffic_counters.h"
 
 namespace strata::ndis {
 
@@ -32,6 +33,7 @@ struct Open {
     std::atomic<std::int32_t> requests_outstanding{0};
     std::atomic<bool> close_pending{false};  // NdisCloseAdapter returned PENDING
     std::atomic<bool> receive_complete_due{false};  // got ProtocolReceive since the last ReceiveComplete
+    TrafficCounters counters;
 
     // Calls into the protocol through its characteristics (no NDIS lock held).
     void send_complete(PNDIS_PACKET packet, NDIS_STATUS status) noexcept;

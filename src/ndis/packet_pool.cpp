@@ -1,8 +1,12 @@
 // packet_pool.cpp — NDIS packet pools (seed 003 §2.5): preallocated descriptors, per-processor
 // caches, no heap after NdisAllocatePacketPool(Ex); verifier checks for handles and double frees.
 // C++ headers first, ours included: <ndis.h> (through packet_pool.h) defines SAL macros libstdc++ trips on.
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -303,6 +307,38 @@ std::size_t packet_pool_capacity(NDIS_HANDLE handle) noexcept {
     return pool != nullptr ? pool->capacity() : 0;
 }
 
+namespace {
+
+// Which image allocated each pool: recorded at allocation (never on a packet path).
+std::mutex g_owner_mutex;
+std::map<NDIS_HANDLE, std::string> g_pool_owners;
+
+void record_owner(NDIS_HANDLE pool, const void* caller) {
+    if (pool == nullptr) return;
+    Dl_info info{};
+    std::string owner;
+    if (::dladdr(caller, &info) != 0 && info.dli_fname != nullptr) {
+        owner = std::filesystem::path(info.dli_fname).filename().string();
+        if (owner.ends_with(".sys")) owner.resize(owner.size() - 4);
+    }
+    std::lock_guard guard(g_owner_mutex);
+    g_pool_owners[pool] = std::move(owner);
+}
+
+}  // namespace
+
+std::vector<PacketPoolUsage> packet_pool_usage() {
+    std::vector<PacketPoolUsage> pools;
+    registry().for_each([&](PacketPool& pool) {
+        if (!pool.in(PoolState::Live)) return;
+        pools.push_back({pool.handle(), "", pool.capacity(), pool.in_use()});
+    });
+    std::lock_guard guard(g_owner_mutex);
+    for (auto& pool : pools)
+        if (auto it = g_pool_owners.find(pool.handle); it != g_pool_owners.end()) pool.owner = it->second;
+    return pools;
+}
+
 std::vector<PoolLeak> leak_check() {
     std::vector<PoolLeak> leaks;
     registry().for_each([&](PacketPool& pool) {
@@ -325,6 +361,7 @@ using strata::ndis::PacketPool;
 extern "C" VOID NdisAllocatePacketPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors,
                                        UINT ProtocolReservedLength) {
     *Status = strata::ndis::create_packet_pool(PoolHandle, NumberOfDescriptors, 0, ProtocolReservedLength);
+    if (*Status == NDIS_STATUS_SUCCESS) strata::ndis::record_owner(*PoolHandle, __builtin_return_address(0));
     if (strata::log::enabled(strata::log::Level::debug)) {
         strata::ndis::trace("NdisAllocatePacketPool NumberOfDescriptors=" + std::to_string(NumberOfDescriptors) +
                             " ProtocolReservedLength=" + std::to_string(ProtocolReservedLength) +
@@ -338,6 +375,7 @@ extern "C" VOID NdisAllocatePacketPoolEx(PNDIS_STATUS Status, PNDIS_HANDLE PoolH
                                          UINT NumberOfOverflowDescriptors, UINT ProtocolReservedLength) {
     *Status = strata::ndis::create_packet_pool(PoolHandle, NumberOfDescriptors, NumberOfOverflowDescriptors,
                                                ProtocolReservedLength);
+    if (*Status == NDIS_STATUS_SUCCESS) strata::ndis::record_owner(*PoolHandle, __builtin_return_address(0));
     if (strata::log::enabled(strata::log::Level::debug)) {
         strata::ndis::trace("NdisAllocatePacketPoolEx NumberOfDescriptors=" + std::to_string(NumberOfDescriptors) +
                             " NumberOfOverflowDescriptors=" + std::to_string(NumberOfOverflowDescriptors) +

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "ntos/processor.h"
@@ -230,6 +231,18 @@ inline bool is_pool_packet(PNDIS_PACKET packet) noexcept {
 // Internal API (any thread). Both return 0 for a handle that is not a live or leaked packet pool.
 std::size_t packet_pool_in_use(NDIS_HANDLE pool) noexcept;
 std::size_t packet_pool_capacity(NDIS_HANDLE pool) noexcept;
+
+// ---- Usage for `strata stats` ----------------------------------------------------------------
+
+struct PacketPoolUsage {
+    NDIS_HANDLE handle;
+    std::string owner;        // the driver image that allocated the pool (service name), or ""
+    std::size_t capacity;
+    std::size_t in_use;
+};
+
+// Every live packet pool. Passive level; takes the pool registry's lock.
+std::vector<PacketPoolUsage> packet_pool_usage();
 
 // ---- Unload-time leak check -------------------------------------------------------------------
 

@@ -213,13 +213,26 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         }
         resources = resources || NDIS_GET_PACKET_STATUS(packet) == NDIS_STATUS_RESOURCES;
         Frame frame = view_frame(packet, scratch);
-        if (frame.size < kEthHeaderSize) continue;
+        if (frame.size < kEthHeaderSize) {
+            m->counters.add(Counter::Runt);
+            continue;
+        }
+        m->counters.add(Counter::ReceivedPackets);
+        m->counters.add(Counter::ReceivedBytes, frame.size);
         header->holder = m;
         header->path_state = PacketPath::Indicated;
         header->receive_refs.store(kIndicationBias, std::memory_order_relaxed);
         std::int32_t held = 0;
+        bool taken = false;
         m->for_each_open([&](Open* open) {
-            if (!open_receives(open) || !open->filter.accepts(frame.data, m->station)) return;
+            if (!open_receives(open)) return;
+            if (!open->filter.accepts(frame.data, m->station)) {
+                open->counters.add(Counter::Filtered);
+                return;
+            }
+            taken = true;
+            open->counters.add(Counter::ReceivedPackets);
+            open->counters.add(Counter::ReceivedBytes, frame.size);
             auto handler = open->protocol->chars.ReceivePacketHandler;
             if (resources || handler == nullptr) {
                 receive_through_lookahead(*m, *open, packet, frame);
@@ -228,6 +241,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
             INT count = handler(open->binding_context, packet);
             if (count > 0) held += count;
         });
+        if (!taken) m->counters.add(Counter::Filtered);
         if (held == 0) {
             header->receive_refs.store(0, std::memory_order_relaxed);
             header->path_state = PacketPath::Allocator;
@@ -269,8 +283,19 @@ extern "C" VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_
     if (m == nullptr || HeaderBuffer == nullptr || HeaderBufferSize < kEthHeaderSize) return;
     IndicationScope scope(*m);
     const auto* destination = static_cast<const std::uint8_t*>(HeaderBuffer);
+    std::uint64_t bytes = std::uint64_t{HeaderBufferSize} + PacketSize;
+    m->counters.add(Counter::ReceivedPackets);
+    m->counters.add(Counter::ReceivedBytes, bytes);
+    bool taken = false;
     m->for_each_open([&](Open* open) {
-        if (!open_receives(open) || !open->filter.accepts(destination, m->station)) return;
+        if (!open_receives(open)) return;
+        if (!open->filter.accepts(destination, m->station)) {
+            open->counters.add(Counter::Filtered);
+            return;
+        }
+        taken = true;
+        open->counters.add(Counter::ReceivedPackets);
+        open->counters.add(Counter::ReceivedBytes, bytes);
         ReceiveContext context{ReceiveContext::Source::Lookahead, m};
         context.open = open;
         context.miniport_context = MiniportReceiveContext;
@@ -282,6 +307,7 @@ extern "C" VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_
         open->protocol->chars.ReceiveHandler(open->binding_context, &context, HeaderBuffer, HeaderBufferSize,
                                              LookaheadBuffer, LookaheadBufferSize, PacketSize);
     });
+    if (!taken) m->counters.add(Counter::Filtered);
 }
 
 /* NdisMEthIndicateReceiveComplete (ndis.h) — seed 003 §2.7.1.2 — IRQL == DISPATCH_LEVEL */

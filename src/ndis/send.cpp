@@ -198,6 +198,7 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         return;
     }
     if (open->state.load(std::memory_order_acquire) != OpenState::Open) {
+        open->counters.add(Counter::SendClosing);
         *Status = NDIS_STATUS_CLOSING;
         return;
     }
@@ -218,6 +219,16 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
     NDIS_STATUS status = chars.SendHandler(m.context, Packet, NdisGetPacketFlags(Packet));
     if (status != NDIS_STATUS_PENDING) {
         header_of(Packet)->path_state = PacketPath::Allocator;
+        if (status == NDIS_STATUS_SUCCESS) {
+            std::uint64_t bytes = packet_bytes(Packet);
+            open->counters.add(Counter::SentPackets);
+            open->counters.add(Counter::SentBytes, bytes);
+            m.counters.add(Counter::SentPackets);
+            m.counters.add(Counter::SentBytes, bytes);
+        } else {
+            open->counters.add(Counter::SendFailed);
+            m.counters.add(Counter::SendFailed);
+        }
         open->send_finished();
     }
     *Status = status;

@@ -4,6 +4,10 @@
 // sends across the wire and verifies every frame it receives. Prints the counters.
 #include "demo.h"
 
+#include <unistd.h>
+
+#include "cli.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -103,6 +107,30 @@ int run_demo(const std::filesystem::path& root, const std::filesystem::path& dri
         std::fprintf(stderr, "strata demo: %s\n", e.what());
         return 1;
     }
+}
+
+}  // namespace strata::cli
+
+namespace strata::cli {
+
+void add_demo_command(CLI::App& app, Context& context) {
+    auto* cmd = app.add_subcommand("demo", "run the in-process loop <-> probe NDIS stack and print its counters");
+    auto driver_dir = std::make_shared<std::string>(STRATA_DRIVER_DIR);
+    cmd->add_option("--driver-dir", *driver_dir, "where loop.sys and probe.sys are")->type_name("DIR");
+    cmd->callback([&context, driver_dir] {
+        bool temporary = context.root_option.empty();
+        std::filesystem::path root;
+        if (temporary) {
+            char pattern[] = "/tmp/strata-demo-XXXXXX";
+            if (::mkdtemp(pattern) == nullptr) throw RunError("cannot create a temporary registry root");
+            root = pattern;
+        } else {
+            root = context.root();
+        }
+        int status = run_demo(root, *driver_dir);
+        if (temporary) std::filesystem::remove_all(root);
+        if (status != 0) throw CLI::RuntimeError(status);
+    });
 }
 
 }  // namespace strata::cli

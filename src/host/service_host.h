@@ -1,0 +1,73 @@
+// service_host.h — the host behind `strata start` (DESIGN.md "Host and the strata command";
+// seed 003 §2.3, §2.4): it loads the drivers the registry names, PnP-starts every adapter
+// instance, binds protocols along the binding engine's enabled paths, and answers control
+// requests; stop unbinds, halts and unloads in reverse order.
+#pragma once
+
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "strata/host.hpp"
+
+namespace strata::host {
+
+// A start or control request that failed: one line naming the service, device or file.
+class HostError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class ServiceHost {
+public:
+    ServiceHost(const std::filesystem::path& root, unsigned processors, bool verify);
+    ~ServiceHost();
+
+    // Auto-start services, every device, every enabled binding. Throws HostError after undoing
+    // what it started when a driver is missing, its DriverEntry fails or an adapter fails.
+    void start();
+    // Unbinds, halts and unloads everything, in reverse order of starting.
+    void stop();
+
+    // One control request (see control.h); throws HostError for a bad one.
+    nlohmann::json handle(const nlohmann::json& request);
+    // Blocks until a "stop" request arrived.
+    void wait_for_stop_request();
+
+private:
+    struct Edge {
+        std::string service;      // the upper (protocol) service
+        std::string device_name;  // \Device\{GUID} of the adapter it binds
+        auto operator<=>(const Edge&) const = default;
+    };
+
+    // Brings the running state to what the registry says; returns one line per failure.
+    std::vector<std::string> reconcile();
+    void load(const std::string& service);
+    void unbind_device(const std::string& device_name);
+    void stop_device(const std::string& name);
+    nlohmann::json status() const;
+    nlohmann::json stats() const;
+    nlohmann::json probe_send(const nlohmann::json& request);
+    nlohmann::json probe_stats() const;
+
+    std::filesystem::path root_;
+    std::unique_ptr<Host> host_;
+    std::vector<std::string> started_devices_;  // device names (\Device\{GUID}) in start order
+    std::vector<Edge> edges_;                    // bindings in bind order
+    std::vector<std::string> sc_started_;        // non-PnP services started with `sc start`
+
+    std::mutex stop_mutex_;
+    std::condition_variable stop_requested_cv_;
+    bool stop_requested_ = false;
+};
+
+}  // namespace strata::host

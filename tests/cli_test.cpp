@@ -1,0 +1,255 @@
+// cli_test.cpp — the strata command end to end (issue 3 "How it is checked"): from an empty
+// root, install the loop and probe INF files, add two loop devices on one wire, start the host,
+// send probe traffic, read the JSON statistics, stop; and every bad input the issue lists gives
+// a one-line message, exit 2 and an unchanged registry. Runs the built binary as a user would.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/strata-cli-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        root_ = dir_ / "root";
+    }
+
+    void TearDown() override {
+        // A host a failed assertion left running must not outlive the test.
+        if (run({"status"}).status == 0) run({"stop"});
+        fs::remove_all(dir_);
+    }
+
+    Result run(std::vector<std::string> args) {
+        args.insert(args.begin(), {STRATA_BINARY_DIR "/bin/strata", "--root", root_.string()});
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        fs::path out = dir_ / "stdout", err = dir_ / "stderr";
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        pid_t pid = 0;
+        Result result;
+        if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) return result;
+        posix_spawn_file_actions_destroy(&actions);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        result.out = read_file(out);
+        result.err = read_file(err);
+        return result;
+    }
+
+    nlohmann::json json(std::vector<std::string> args) {
+        args.insert(args.begin(), "--json");
+        Result r = run(args);
+        EXPECT_EQ(r.status, 0) << r.err;
+        return nlohmann::json::parse(r.out, nullptr, false);
+    }
+
+    // The whole registry as .reg text (or the error saying it is empty), to compare before/after.
+    std::string registry_text() {
+        Result r = run({"reg", "export", "HKLM"});
+        return std::to_string(r.status) + r.out + r.err;
+    }
+
+    static std::string driver_file(const char* name) { return std::string(STRATA_DRIVER_DIR) + "/" + name; }
+
+    void install_loop_and_probe() {
+        ASSERT_EQ(run({"install", driver_file("netloop.inf")}).status, 0);
+        ASSERT_EQ(run({"install", driver_file("netprobe.inf")}).status, 0);
+    }
+
+    static bool one_line(const std::string& text) {
+        return !text.empty() && text.find('\n') == text.size() - 1;
+    }
+
+    fs::path dir_;
+    fs::path root_;
+};
+
+TEST_F(Cli, InstallTwoDevicesStartSendStatsStop) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "a"}).status, 0);
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "b", "--param", "Wire=0"}).status, 0);
+    nlohmann::json paths = json({"bindings"});
+    ASSERT_TRUE(paths.is_array());
+    EXPECT_EQ(paths.size(), 2u);
+
+    Result start = run({"start"});
+    ASSERT_EQ(start.status, 0) << start.err;
+    Result send = run({"probe", "send", "a", "--count", "100000", "--size", "128"});
+    ASSERT_EQ(send.status, 0) << send.err;
+
+    nlohmann::json probe = json({"probe", "stats"});
+    ASSERT_TRUE(probe.is_array());
+    ASSERT_EQ(probe.size(), 2u);
+    for (const auto& binding : probe) {
+        if (binding["adapter"] == "a") {
+            EXPECT_EQ(binding["sent"], 100000);
+        } else {
+            EXPECT_EQ(binding["adapter"], "b");
+            EXPECT_EQ(binding["received"], 100000);
+            EXPECT_EQ(binding["in_order"], 100000);
+            EXPECT_EQ(binding["corrupt"], 0);
+        }
+    }
+    nlohmann::json stats = json({"stats"});
+    ASSERT_EQ(stats["adapters"].size(), 2u);
+    for (const auto& adapter : stats["adapters"]) {
+        ASSERT_EQ(adapter["bindings"].size(), 1u);
+        if (adapter["name"] == "a") {
+            EXPECT_EQ(adapter["counters"]["sent_packets"], 100000);
+        } else {
+            EXPECT_EQ(adapter["bindings"][0]["counters"]["received_packets"], 100000);
+        }
+    }
+    EXPECT_EQ(run({"stop"}).status, 0);
+    EXPECT_EQ(run({"status"}).status, 3);
+}
+
+TEST_F(Cli, SecondStartIsRefused) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"start"}).status, 0);
+    Result second = run({"start"});
+    EXPECT_EQ(second.status, 2);
+    EXPECT_TRUE(one_line(second.err)) << second.err;
+    EXPECT_NE(second.err.find("already running"), std::string::npos) << second.err;
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
+
+TEST_F(Cli, UnknownHardwareIdIsRefusedAndRegistryUnchanged) {
+    install_loop_and_probe();
+    std::string before = registry_text();
+    Result r = run({"device", "add", "strata_nosuch"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("strata_nosuch"), std::string::npos) << r.err;
+    EXPECT_EQ(registry_text(), before);
+}
+
+TEST_F(Cli, MissingDriverFileIsRefusedAndRegistryUnchanged) {
+    fs::create_directories(dir_ / "package");
+    fs::copy_file(driver_file("netloop.inf"), dir_ / "package" / "netloop.inf");
+    std::string before = registry_text();
+    Result r = run({"install", (dir_ / "package" / "netloop.inf").string()});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("loop.sys"), std::string::npos) << r.err;
+    EXPECT_EQ(registry_text(), before);
+    EXPECT_FALSE(fs::exists(root_ / "drivers" / "loop.sys"));
+}
+
+TEST_F(Cli, ParameterOutOfRangeIsRefusedAndRegistryUnchanged) {
+    install_loop_and_probe();
+    std::string before = registry_text();
+    Result r = run({"device", "add", "strata_loop", "--param", "TxRingSize=5000"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("TxRingSize"), std::string::npos) << r.err;
+    EXPECT_EQ(registry_text(), before);
+}
+
+TEST_F(Cli, FailingDriverEntryStopsTheStart) {
+    ASSERT_EQ(run({"install", driver_file("netfailentry.inf")}).status, 0);
+    ASSERT_EQ(run({"device", "add", "strata_failentry", "--name", "broken"}).status, 0);
+    std::string before = registry_text();
+    Result r = run({"start"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("test_failentry"), std::string::npos) << r.err;
+    EXPECT_EQ(run({"status"}).status, 3);
+    EXPECT_EQ(registry_text(), before);
+}
+
+TEST_F(Cli, UnknownAdaptersAndServicesAreNamed) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"start"}).status, 0);
+    for (std::vector<std::string> args : {std::vector<std::string>{"probe", "send", "nosuch"},
+                                          std::vector<std::string>{"device", "remove", "nosuch"},
+                                          std::vector<std::string>{"sc", "query", "nosuch"},
+                                          std::vector<std::string>{"uninstall", "nosuch"}}) {
+        Result r = run(args);
+        EXPECT_EQ(r.status, 2) << args[0];
+        EXPECT_TRUE(one_line(r.err)) << r.err;
+        EXPECT_NE(r.err.find("nosuch"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
+
+TEST_F(Cli, DevicesComeAndGoWhileTheHostRuns) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "a"}).status, 0);
+    ASSERT_EQ(run({"start"}).status, 0);
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "b"}).status, 0);
+    nlohmann::json devices = json({"device", "list"});
+    ASSERT_EQ(devices.size(), 2u);
+    for (const auto& d : devices) EXPECT_EQ(d["state"], "running");
+    ASSERT_EQ(run({"probe", "send", "b", "--count", "1000"}).status, 0);
+    nlohmann::json probe = json({"probe", "stats"});
+    for (const auto& b : probe) {
+        if (b["adapter"] == "a") {
+            EXPECT_EQ(b["received"], 1000);
+        }
+    }
+    ASSERT_EQ(run({"device", "remove", "b"}).status, 0);
+    EXPECT_EQ(json({"device", "list"}).size(), 1u);
+    EXPECT_EQ(json({"probe", "stats"}).size(), 1u);
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
+
+TEST_F(Cli, ScManagesNonPnpDrivers) {
+    ASSERT_EQ(run({"sc", "create", "extra", "--binary", driver_file("probe.sys")}).status, 0);
+    Result query = run({"sc", "query", "extra"});
+    ASSERT_EQ(query.status, 0);
+    EXPECT_NE(query.out.find("STOPPED"), std::string::npos) << query.out;
+    ASSERT_EQ(run({"start"}).status, 0);
+    ASSERT_EQ(run({"sc", "start", "extra"}).status, 0);
+    EXPECT_NE(run({"sc", "query", "extra"}).out.find("RUNNING"), std::string::npos);
+    EXPECT_EQ(run({"sc", "delete", "extra"}).status, 2);
+    ASSERT_EQ(run({"sc", "stop", "extra"}).status, 0);
+    EXPECT_EQ(run({"sc", "delete", "extra"}).status, 0);
+    EXPECT_EQ(run({"sc", "query", "extra"}).status, 2);
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
+
+TEST_F(Cli, OurInfFilesLintClean) {
+    Result r = run({"lint", driver_file("netloop.inf"), driver_file("netprobe.inf")});
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
