@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -360,6 +361,7 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     const UCHAR broadcast[6] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     constexpr UINT kWaitMs = 30'000;
     unsigned sent = 0;
+    auto began = std::chrono::steady_clock::now();
     while (sent < count) {
         unsigned n = receivers.empty() ? count - sent : std::min(round, count - sent);
         NDIS_STATUS status = probe.send(binding, broadcast, size, n, std::min(batch, n), 0);
@@ -377,9 +379,11 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     }
     if (probe.wait_sends_completed(binding, before.SendsCompleted + count, kWaitMs) != NDIS_STATUS_SUCCESS)
         throw HostError("probe send on " + adapter + ": sends did not complete");
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     nlohmann::json names = nlohmann::json::array();
     for (const Receiver& r : receivers) names.push_back(r.name);
-    return {{"adapter", adapter}, {"sent", count}, {"size", size}, {"batch", batch}, {"receivers", names}};
+    return {{"adapter", adapter}, {"sent", count}, {"size", size}, {"batch", batch}, {"receivers", names},
+            {"seconds", seconds}};
 }
 
 nlohmann::json ServiceHost::probe_stats() const {

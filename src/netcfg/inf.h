@@ -70,7 +70,9 @@ public:
     // Reads and parses `path` (UTF-16LE with BOM, UTF-8 with or without BOM, or ANSI taken as
     // Windows-1252). Include= directives in any section load the named INFs (own directory
     // first, then include_dirs) and append their sections. Throws InfError if `path` (or an
-    // Include'd file) cannot be read.
+    // Include'd file) cannot be read. An Include'd file found in none of those directories is
+    // skipped with a warning (INF1014), as Windows skips system INFs it cannot find; a file
+    // already loaded is not loaded again. Each file's %strkey% tokens use its own Strings.
     static InfFile load(const std::filesystem::path& path, const ParseOptions& options = {});
     // Parses in-memory bytes; `file_name` is what diagnostics print. Include'd files are looked
     // up in `options.include_dirs` only.
@@ -90,6 +92,8 @@ public:
 
     // The string a %key% token names, from the Strings section chosen for options.language
     // (exact [Strings.LLLL], then the primary language's, then [Strings]); nullopt if none.
+    // Windows uses only the one section it selects: no fallback from [Strings.LLLL] to [Strings].
+    // Only the main file's Strings count here.
     std::optional<std::string> string(std::string_view key) const;
     // Substitutes %…% tokens in `text` the way fields are substituted.
     std::string substitute(std::string_view text) const;

@@ -11,6 +11,14 @@
 //   CCS\Enum\ROOT\NET\NNNN                            device instance: HardwareID, Service, Driver
 //   CCS\Services\<svc>                                AddService: ImagePath, Start, Type, …, Linkage
 //   HKLM\SYSTEM\DriverDatabase\DeviceIds\<hw-id>      installed Net packages: value <oemN.inf> = DDInstall section
+//   HKLM\SYSTEM\DriverDatabase\DriverInfFiles\<oemN.inf>  staged package: InfPath (absolute), OriginalInfPath,
+//       Class, Files (MULTI_SZ of copied files), Companions (MULTI_SZ of oemM.inf staged with it)
+//   CCS\Services\<svc>\Linkage  Bind/Export/Route and Linkage\Disabled (the binding engine; see bindings.cpp)
+//   CCS\Services\<svc>\Parameters\Adapters\{guid}   per bound adapter (a filter's holds UpperBindings)
+//   CCS\Control\Network\BindingPaths\NNNN            the paths as last computed (what bindings() reads)
+// ImagePath is REG_EXPAND_SZ (as AddService writes it) holding ServiceBinary after DIRID substitution, an
+// absolute path with '/' separators. A filter's virtual miniport instance key also holds StrataFilter
+// (the filter's component id) and StrataFilterAdapter (the NetCfgInstanceId of the adapter it filters).
 // Installed INF files are copied to <root>/inf/oemN.inf, driver files to <root>/drivers (DIRID 12).
 //
 // Every function taking a Registry& is one registry transaction: on any error it throws
@@ -89,6 +97,11 @@ std::vector<Device> devices(registry::Registry& registry);
 std::optional<Device> find_device(registry::Registry& registry, std::string_view name);
 
 // One edge of a binding path: the upper component's service binds the lower device.
+// An edge whose lower is a component (a client over a protocol) names that component in
+// lower_device and its export (\Device\<svc>_{GUID}) in lower_device_name. The edge from a
+// filter's virtual miniport down to the filter is internal to the IM: upper_component and
+// upper_service are the virtual miniport's, lower_device is the filter's component id and
+// lower_device_name is empty, since NDIS makes no binding for it.
 struct Binding {
     std::string upper_component;  // component id of the protocol/IM/service above
     std::string upper_service;    // its service: the NDIS protocol that calls NdisOpenAdapter
@@ -102,6 +115,7 @@ struct BindingPath {
     std::vector<std::string> nodes;    // component ids / device names, top to bottom
     std::vector<Binding> edges;        // edges[i] joins nodes[i] (upper) and nodes[i+1] (lower)
     bool enabled = true;
+    std::string reason;                // why the engine refused it (e.g. a second filter of one FilterClass); "" otherwise
 };
 
 // Every binding path the engine derives from Ndi\Interfaces, FilterClass/FilterMediaTypes

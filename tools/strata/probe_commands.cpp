@@ -38,8 +38,10 @@ void add_probe_commands(CLI::App& app, Context& context) {
         }
         std::string receivers;
         for (const auto& r : reply["receivers"]) receivers += (receivers.empty() ? "" : ", ") + r.get<std::string>();
-        std::printf("sent %u frames of %u bytes on %s; received by %s\n", options->count, options->size,
-                    options->adapter.c_str(), receivers.empty() ? "(no probe on the same wire)" : receivers.c_str());
+        double seconds = reply.value("seconds", 0.0);
+        std::printf("sent %u frames of %u bytes on %s in %.3f s (%.0f frames/s); received by %s\n", options->count,
+                    options->size, options->adapter.c_str(), seconds, seconds > 0 ? options->count / seconds : 0.0,
+                    receivers.empty() ? "(no probe on the same wire)" : receivers.c_str());
     });
 
     auto* stats = probe->add_subcommand("stats", "per probe binding: sent, received, in order, corrupt");
