@@ -33,19 +33,18 @@ constexpr std::string_view kStoredEntries[] = {"BusType", "EisaCompressedId", "A
                                                "Port1FunctionNumber"};
 constexpr std::string_view kFilterClasses[] = {"scheduler", "loadbalance", "failover"};
 
+// The class named by Class wins over a ClassGuid of another network class: Microsoft's own
+// samples pair Class=NetService with the NetClient GUID (passthru) and Class=NetTrans with the
+// NetService GUID (ndisprot), and they install as the class they name (the linter warns).
 NetClass inf_class(const InfFile& inf) {
     const InfSection* version = inf.section("Version");
     if (version == nullptr) throw NetcfgError(inf.file_name() + ": no [Version] section");
     auto name = version->value("Class");
     auto guid = version->value("ClassGuid");
-    for (const NetClass& c : kClasses) {
-        bool guid_matches = guid && inf_iequals(trim(*guid), c.guid);
-        bool name_matches = name && inf_iequals(trim(*name), c.name);
-        if (!guid_matches && !(name_matches && !guid)) continue;
-        if (name && !name_matches)
-            throw NetcfgError(where(version->where) + ": Class " + *name + " does not match ClassGuid " + *guid);
-        return c;
-    }
+    for (const NetClass& c : kClasses)
+        if (name && inf_iequals(trim(*name), c.name)) return c;
+    for (const NetClass& c : kClasses)
+        if (!name && guid && inf_iequals(trim(*guid), c.guid)) return c;
     throw NetcfgError(where(version->where) + ": not a network INF (Class/ClassGuid " + name.value_or("") + " " +
                       guid.value_or("") + "; want Net, NetTrans, NetClient or NetService)");
 }
@@ -174,7 +173,7 @@ private:
         Component component{model.hw_id, std::string(cls.name), "", "", package.staged.string(), model.description};
         if (cls.name == "Net") {
             with_scratch(ctx, *ddinstall, [&](const std::string& key) { validate_param_defaults(reg_, key, model.hw_id); });
-            component.key = std::string(kDeviceIds) + "\\" + model.hw_id;
+            component.key = device_id_key(model.hw_id);
             reg_.set_value(component.key, package.oem_name, Value::sz(model.section));
             auto services = service_names(inf, inf.decorated(model.section, ".Services"));
             component.service = services.empty() ? "" : services.front();
@@ -220,9 +219,18 @@ private:
                                           [&](std::string_view c) { return inf_iequals(c, trim(*filter_class)); }))
             throw NetcfgError(at + ": Ndi FilterClass \"" + filter_class.value_or("") +
                               "\" is not scheduler, loadbalance or failover");
-        if (!device_inf || !device_id) throw NetcfgError(at + ": Ndi needs FilterDeviceInfFile and FilterDeviceInfId");
+        if (!device_id) throw NetcfgError(at + ": Ndi needs FilterDeviceInfId");
         if (read_list(reg_, ndi + "\\Interfaces", "FilterMediaTypes").empty())
             throw NetcfgError(at + ": Ndi\\Interfaces FilterMediaTypes is missing");
+        // Windows 2000 names the device INF in FilterDeviceInfFile; later samples stage it with
+        // CopyINF instead, which has already run by now.
+        if (!net_package(reg_, *device_id) && !device_inf) {
+            auto copied = find_inf_for(reg_, root_, {source_dir, root_ / "inf"}, trim(*device_id));
+            if (!copied)
+                throw NetcfgError(at + ": FilterDeviceInfId " + *device_id +
+                                  " is in no INF it copies; name its INF with FilterDeviceInfFile or CopyINF");
+            install(*copied, trim(*device_id));
+        }
         if (!net_package(reg_, *device_id)) {
             fs::path path = source_dir / trim(*device_inf);
             if (!fs::is_regular_file(path))
@@ -231,7 +239,8 @@ private:
         }
         auto device = net_package(reg_, *device_id);
         if (!device)
-            throw NetcfgError(at + ": FilterDeviceInfId " + *device_id + " is not a Net model of " + *device_inf);
+            throw NetcfgError(at + ": FilterDeviceInfId " + *device_id + " is not a Net model of " +
+                              device_inf.value_or("the INFs it copies"));
         add_to_list(reg_, package, "Companions", device->first.oem_name);
     }
 
@@ -258,10 +267,11 @@ std::vector<Component> all_components(Registry& reg) {
                            package ? package->staged.string() : oem, read_string(reg, key, "Description").value_or("")});
         }
     }
-    for (const std::string& hw_id : reg.subkeys(kDeviceIds)) {
+    for (const std::string& key_name : reg.subkeys(kDeviceIds)) {
+        std::string hw_id = hw_id_of_key(key_name);
         auto package = net_package(reg, hw_id);
         if (!package) continue;
-        Component c{hw_id, "Net", std::string(kDeviceIds) + "\\" + hw_id, "", package->first.staged.string(), ""};
+        Component c{hw_id, "Net", device_id_key(hw_id), "", package->first.staged.string(), ""};
         InfFile inf = load_staged(reg, package->first, root_of_staged(package->first.staged));
         for (const Model& m : models(inf))
             if (inf_iequals(m.hw_id, hw_id)) c.description = m.description;
@@ -370,16 +380,25 @@ namespace detail {
 
 namespace {
 
-// The Models section Windows picks for amd64: .NTamd64 (NT$ARCH$ counts), else .NT, else undecorated.
-std::string models_section(const InfLine& manufacturer) {
+// The Models section Windows picks for amd64: .NTamd64, else .NT, else undecorated. An unstamped
+// NT$ARCH$ decoration counts as NTamd64; its section is the one written with the placeholder
+// unless the file also has the stamped name.
+std::string models_section(const InfFile& inf, const InfLine& manufacturer) {
     std::string base = trim(manufacturer.field(0));
     std::string generic;
     for (std::size_t i = 1; i < manufacturer.fields.size(); ++i) {
         std::string decoration = trim(manufacturer.fields[i]);
         std::string lowered = lower(decoration);
-        if (auto arch = lowered.find("$arch$"); arch != std::string::npos) lowered.replace(arch, 6, "amd64");
+        bool placeholder = false;
+        if (auto arch = lowered.find("$arch$"); arch != std::string::npos) {
+            lowered.replace(arch, 6, "amd64");
+            placeholder = true;
+        }
         std::string os = lowered.substr(0, lowered.find('.'));
-        if (os == "ntamd64") return base + "." + lowered;
+        if (os == "ntamd64") {
+            std::string stamped = base + "." + lowered;
+            return placeholder && inf.section(stamped) == nullptr ? base + "." + decoration : stamped;
+        }
         if (os == "nt" && generic.empty()) generic = base + "." + lowered;
     }
     return generic.empty() ? base : generic;
@@ -392,7 +411,7 @@ std::vector<Model> models(const InfFile& inf) {
     if (manufacturer == nullptr) throw NetcfgError(inf.file_name() + ": no [Manufacturer] section");
     std::vector<Model> out;
     for (const InfLine& line : manufacturer->lines) {
-        const InfSection& section = required_section(inf, models_section(line), line.where);
+        const InfSection& section = required_section(inf, models_section(inf, line), line.where);
         for (const InfLine& m : section.lines) {
             std::string hw_id = trim(m.field(1));
             if (hw_id.empty()) throw NetcfgError(where(m.where) + ": model line names no hw-id");

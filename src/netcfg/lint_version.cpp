@@ -80,13 +80,13 @@ void check_version(Context& ctx) {
         ctx.error(guid_line->where, "NET2006",
                   "ClassGuid " + guid_line->field(0) + " is not a network setup class GUID");
     } else if (by_name != NetClass::Unknown && by_name != by_guid) {
-        // Setup goes by ClassGuid, so the component still installs — as the other class.
+        // Microsoft's passthru and ndisprot samples ship such pairs and install as the class
+        // Class names, which is what the installer does and what the rules below check.
         ctx.warning(guid_line->where, "NET2007",
                     "ClassGuid " + guid_line->field(0) + " is the " + std::string(class_name(by_guid)) +
-                        " class but Class is " + class_line->field(0) + "; Windows installs it as " +
-                        std::string(class_name(by_guid)));
+                        " class but Class is " + class_line->field(0) + "; it installs as " + class_line->field(0));
     }
-    ctx.cls = by_guid != NetClass::Unknown ? by_guid : by_name;
+    ctx.cls = by_name != NetClass::Unknown ? by_name : by_guid;
 
     const InfLine* provider = version->find("Provider");
     if (!provider || provider->field(0).empty() || provider->field(0).front() == '%')

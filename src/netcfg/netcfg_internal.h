@@ -31,6 +31,10 @@ using registry::Value;
 
 // ---- registry layout ---------------------------------------------------------------------
 inline constexpr std::string_view kDeviceIds = "HKLM\\SYSTEM\\DriverDatabase\\DeviceIds";
+// A hardware id's key under kDeviceIds: bus ids such as PCI\VEN_1AF4&DEV_7001 keep their
+// backslash as '#' (one key, not a PCI key with children), as device instance paths do.
+std::string device_id_key(std::string_view hw_id);
+std::string hw_id_of_key(std::string_view key_name);
 inline constexpr std::string_view kInfFiles = "HKLM\\SYSTEM\\DriverDatabase\\DriverInfFiles";
 // Scratch key for evaluating AddReg sections without keeping the result (always rolled back).
 inline constexpr std::string_view kScratch = "HKLM\\SYSTEM\\Setup\\StrataScratch";

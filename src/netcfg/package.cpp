@@ -76,8 +76,20 @@ std::optional<StagedPackage> staged_package(Registry& reg, std::string_view oem_
     return StagedPackage{reg.stored_path(key)->substr(kInfFiles.size() + 1), *path};
 }
 
+std::string device_id_key(std::string_view hw_id) {
+    std::string name(hw_id);
+    std::replace(name.begin(), name.end(), '\\', '#');
+    return std::string(kDeviceIds) + "\\" + name;
+}
+
+std::string hw_id_of_key(std::string_view key_name) {
+    std::string id(key_name);
+    std::replace(id.begin(), id.end(), '#', '\\');
+    return id;
+}
+
 std::optional<std::pair<StagedPackage, std::string>> net_package(Registry& reg, std::string_view hw_id) {
-    std::string key = std::string(kDeviceIds) + "\\" + std::string(hw_id);
+    std::string key = device_id_key(hw_id);
     for (const auto& [oem, section] : reg.values(key)) {
         if (section.type() != registry::ValueType::Sz) continue;
         if (auto package = staged_package(reg, oem)) return std::make_pair(*package, section.as_string());
