@@ -10,7 +10,7 @@ namespace strata::host {
 namespace {
 
 template <typename F>
-void resolve(Host& host, const char* service, const char* name, F& out) {
+void resolve(const Host& host, std::string_view service, const char* name, F& out) {
     out = reinterpret_cast<F>(host.driver_symbol(service, name));
     if (out == nullptr) throw std::runtime_error(std::string(service) + ".sys does not export " + name);
 }
@@ -22,6 +22,21 @@ std::string hex_status(const char* what, long status) {
 }
 
 }  // namespace
+
+ProbeHooks resolve_probe_hooks(const Host& host, std::string_view service) {
+    ProbeHooks probe;
+    resolve(host, service, "ProbeFindBinding", probe.find_binding);
+    resolve(host, service, "ProbeRequest", probe.request);
+    resolve(host, service, "ProbeSend", probe.send);
+    resolve(host, service, "ProbeBenchSend", probe.bench_send);
+    resolve(host, service, "ProbeSetReceiveMode", probe.set_receive_mode);
+    resolve(host, service, "ProbeReturnHeld", probe.return_held);
+    resolve(host, service, "ProbeGetStats", probe.get_stats);
+    resolve(host, service, "ProbeResetStats", probe.reset_stats);
+    resolve(host, service, "ProbeWaitReceived", probe.wait_received);
+    resolve(host, service, "ProbeWaitSendsCompleted", probe.wait_sends_completed);
+    return probe;
+}
 
 LoopProbeStack::LoopProbeStack(const std::filesystem::path& root, const std::filesystem::path& driver_dir,
                                unsigned processors, bool verify) {
@@ -35,16 +50,7 @@ LoopProbeStack::LoopProbeStack(const std::filesystem::path& root, const std::fil
     resolve(*host_, "loop", "LoopIndicateFrames", loop_.indicate_frames);
     resolve(*host_, "loop", "LoopIndicateStatus", loop_.indicate_status);
     resolve(*host_, "loop", "LoopGetStats", loop_.get_stats);
-    resolve(*host_, "probe", "ProbeFindBinding", probe_.find_binding);
-    resolve(*host_, "probe", "ProbeRequest", probe_.request);
-    resolve(*host_, "probe", "ProbeSend", probe_.send);
-    resolve(*host_, "probe", "ProbeBenchSend", probe_.bench_send);
-    resolve(*host_, "probe", "ProbeSetReceiveMode", probe_.set_receive_mode);
-    resolve(*host_, "probe", "ProbeReturnHeld", probe_.return_held);
-    resolve(*host_, "probe", "ProbeGetStats", probe_.get_stats);
-    resolve(*host_, "probe", "ProbeResetStats", probe_.reset_stats);
-    resolve(*host_, "probe", "ProbeWaitReceived", probe_.wait_received);
-    resolve(*host_, "probe", "ProbeWaitSendsCompleted", probe_.wait_sends_completed);
+    probe_ = resolve_probe_hooks(*host_, "probe");
 }
 
 LoopProbeStack::~LoopProbeStack() = default;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "loop/loop_hooks.h"
@@ -36,6 +37,11 @@ struct ProbeHooks {
     decltype(&ProbeWaitReceived) wait_received = nullptr;
     decltype(&ProbeWaitSendsCompleted) wait_sends_completed = nullptr;
 };
+
+// Every ProbeHooks entry point from the loaded driver `service` (probe.sys, however its INF names
+// the service). Throws std::runtime_error naming the first export `service` lacks.
+// PASSIVE_LEVEL; any thread; the pointers stay valid while the driver stays loaded.
+ProbeHooks resolve_probe_hooks(const Host& host, std::string_view service);
 
 // One loop adapter and, when probe is bound to it, its binding.
 struct StackAdapter {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "host/loop_probe_stack.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
 #include "ndis/stats.h"
@@ -26,28 +27,16 @@ const std::string kServices = std::string(netcfg::kCurrentControlSet) + "\\Servi
 
 std::string status_text(NDIS_STATUS status) { return fmt::format("0x{:08X}", static_cast<unsigned>(status)); }
 
-// Probe's exported hooks (probe_hooks.h), resolved from whichever loaded image exports them.
-struct Probe {
-    decltype(&ProbeFindBinding) find_binding = nullptr;
-    decltype(&ProbeSend) send = nullptr;
-    decltype(&ProbeGetStats) get_stats = nullptr;
-    decltype(&ProbeWaitReceived) wait_received = nullptr;
-    decltype(&ProbeWaitSendsCompleted) wait_sends_completed = nullptr;
-};
-
-Probe resolve_probe(const Host& host) {
+// Probe's exported hooks (probe_hooks.h) from whichever loaded driver exports them: netprobe.inf
+// may give the service any name. A driver with ProbeFindBinding but not the rest is skipped.
+ProbeHooks find_probe_hooks(const Host& host) {
     for (const std::string& service : host.loaded_drivers()) {
-        auto find = reinterpret_cast<decltype(&ProbeFindBinding)>(host.driver_symbol(service, "ProbeFindBinding"));
-        if (find == nullptr) continue;
-        Probe probe;
-        probe.find_binding = find;
-        probe.send = reinterpret_cast<decltype(&ProbeSend)>(host.driver_symbol(service, "ProbeSend"));
-        probe.get_stats = reinterpret_cast<decltype(&ProbeGetStats)>(host.driver_symbol(service, "ProbeGetStats"));
-        probe.wait_received =
-            reinterpret_cast<decltype(&ProbeWaitReceived)>(host.driver_symbol(service, "ProbeWaitReceived"));
-        probe.wait_sends_completed = reinterpret_cast<decltype(&ProbeWaitSendsCompleted)>(
-            host.driver_symbol(service, "ProbeWaitSendsCompleted"));
-        if (probe.send && probe.get_stats && probe.wait_received && probe.wait_sends_completed) return probe;
+        if (host.driver_symbol(service, "ProbeFindBinding") == nullptr) continue;
+        try {
+            return resolve_probe_hooks(host, service);
+        } catch (const std::runtime_error&) {
+            // ProbeFindBinding without the rest: not probe.sys; look further.
+        }
     }
     throw HostError("no loaded driver exports the probe hooks: install netprobe.inf and start the host");
 }
@@ -332,7 +321,7 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     registry::Registry& reg = host_->registry();
     std::optional<netcfg::Device> sender = netcfg::find_device(reg, adapter);
     if (!sender) throw HostError("no adapter named " + adapter + " (see strata device list)");
-    Probe probe = resolve_probe(*host_);
+    ProbeHooks probe = find_probe_hooks(*host_);
     PVOID binding = probe.find_binding(sender->device_name.c_str());
     if (binding == nullptr) throw HostError("the probe protocol is not bound to adapter " + adapter);
 
@@ -388,7 +377,7 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
 
 nlohmann::json ServiceHost::probe_stats() const {
     nlohmann::json list = nlohmann::json::array();
-    Probe probe = resolve_probe(*host_);
+    ProbeHooks probe = find_probe_hooks(*host_);
     for (const netcfg::Device& d : netcfg::devices(host_->registry())) {
         PVOID binding = probe.find_binding(d.device_name.c_str());
         if (binding == nullptr) continue;

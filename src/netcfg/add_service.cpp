@@ -35,7 +35,7 @@ constexpr uint32_t kKnownFlags = kTagToFront | kAssocService | kDeleteEventLogEn
 uint32_t number_field(const InfLine& line, std::size_t index, std::string_view what) {
     std::string text = trim(line.field(index));
     if (text.empty()) return 0;
-    auto n = parse_number(text);
+    auto n = inf_number(text, /*allow_negative=*/false);
     if (!n || *n > 0xFFFFFFFFll) fail(line.where, std::string(what) + " \"" + text + "\" is not a number");
     return static_cast<uint32_t>(*n);
 }

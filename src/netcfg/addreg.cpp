@@ -11,25 +11,11 @@
 namespace strata::netcfg::detail {
 namespace {
 
-// FLG_ADDREG_* (setupapi.h). The type lives in the bits of kTypeMask; the rest are flags.
-constexpr uint32_t kBinValueType = 0x00000001;  // FLG_ADDREG_BINVALUETYPE: high word is a REG_* type
-constexpr uint32_t kNoClobber = 0x00000002;
-constexpr uint32_t kDelVal = 0x00000004;
-constexpr uint32_t kAppend = 0x00000008;
-constexpr uint32_t kKeyOnly = 0x00000010;
-constexpr uint32_t kOverwriteOnly = 0x00000020;
-constexpr uint32_t k64BitKey = 0x00001000;  // WOW64 views do not exist here: ignored
-constexpr uint32_t kKeyOnlyCommon = 0x00002000;
-constexpr uint32_t k32BitKey = 0x00004000;  // ignored, as above
-constexpr uint32_t kTypeMask = 0xFFFF0001;
-constexpr uint32_t kTypeSz = 0x00000000;
-constexpr uint32_t kTypeMultiSz = 0x00010000;
-constexpr uint32_t kTypeExpandSz = 0x00020000;
-constexpr uint32_t kKnownFlags = kBinValueType | kNoClobber | kDelVal | kAppend | kKeyOnly | kOverwriteOnly | k64BitKey |
-                                 kKeyOnlyCommon | k32BitKey;
+// FLG_ADDREG_* are inf_values.h's. FLG_ADDREG_64BITKEY and FLG_ADDREG_32BITKEY are ignored: WOW64
+// views do not exist here.
 // FLG_DELREG_*: DelReg shares the bit layout; this one deletes one string of a MULTI_SZ.
 constexpr uint32_t kDelRegBit = 0x00008000;
-constexpr uint32_t kDelRegMultiSzDelString = kTypeMultiSz | kDelRegBit | kNoClobber;
+constexpr uint32_t kDelRegMultiSzDelString = kFlgTypeMultiSz | kDelRegBit | kFlgNoClobber;
 
 std::string fmt_hex(uint32_t value) {
     char text[16];
@@ -74,7 +60,7 @@ std::string key_path(const InfLine& line, std::string_view hkr) {
 uint32_t parse_flags(const InfLine& line) {
     std::string text = trim(line.field(3));
     if (text.empty()) return 0;
-    auto n = parse_number(text);
+    auto n = inf_number(text, /*allow_negative=*/false);
     if (!n || *n > 0xFFFFFFFFll) fail(line, "flags \"" + text + "\" are not a number");
     return static_cast<uint32_t>(*n);
 }
@@ -86,13 +72,9 @@ std::vector<std::string> data_fields(const InfLine& line) {
 }
 
 uint8_t parse_byte(const InfLine& line, const std::string& text) {
-    std::string t = trim(text);
-    std::string_view v = t;
-    if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) v.remove_prefix(2);
-    if (v.empty() || v.size() > 2) fail(line, "\"" + t + "\" is not a hexadecimal byte");
-    auto n = parse_number("0x" + std::string(v));
-    if (!n) fail(line, "\"" + t + "\" is not a hexadecimal byte");
-    return static_cast<uint8_t>(*n);
+    std::optional<uint8_t> byte = hex_byte(text);
+    if (!byte) fail(line, "\"" + trim(text) + "\" is not a hexadecimal byte");
+    return *byte;
 }
 
 std::vector<uint8_t> parse_bytes(const InfLine& line) {
@@ -110,7 +92,7 @@ Value dword_value(const InfLine& line) {
     if (data.size() <= 1) {
         std::string text = data.empty() ? "0" : trim(data[0]);
         if (text.empty()) text = "0";
-        auto n = parse_number(text, true);
+        auto n = inf_number(text);
         if (!n || *n > 0xFFFFFFFFll || *n < -0x80000000ll) fail(line, "\"" + text + "\" is not a DWORD");
         return Value::dword(static_cast<uint32_t>(*n));
     }
@@ -124,7 +106,7 @@ Value qword_value(const InfLine& line) {
     std::vector<std::string> data = data_fields(line);
     if (data.size() <= 1) {
         std::string text = data.empty() ? "0" : trim(data[0]);
-        auto n = parse_number(text.empty() ? "0" : text);
+        auto n = inf_number(text.empty() ? "0" : text, /*allow_negative=*/false);
         if (!n) fail(line, "\"" + text + "\" is not a QWORD");
         return Value::qword(static_cast<uint64_t>(*n));
     }
@@ -138,11 +120,11 @@ Value qword_value(const InfLine& line) {
 // The value a line describes, from the type bits of its flags.
 Value make_value(const InfLine& line, uint32_t flags) {
     std::vector<std::string> data = data_fields(line);
-    if ((flags & kBinValueType) == 0) {
-        switch (flags & kTypeMask) {
-        case kTypeSz: return Value::sz(data.empty() ? std::string() : data[0]);
-        case kTypeExpandSz: return Value::expand_sz(data.empty() ? std::string() : data[0]);
-        case kTypeMultiSz: {
+    if ((flags & kFlgBinValueType) == 0) {
+        switch (flags & kFlgTypeMask) {
+        case kFlgTypeSz: return Value::sz(data.empty() ? std::string() : data[0]);
+        case kFlgTypeExpandSz: return Value::expand_sz(data.empty() ? std::string() : data[0]);
+        case kFlgTypeMultiSz: {
             std::vector<std::string> strings;
             for (const std::string& s : data)
                 if (!s.empty()) strings.push_back(s);
@@ -175,24 +157,24 @@ void add_reg_line(Registry& reg, const InfLine& line, std::string_view hkr) {
             return;
         }
         uint32_t flags = parse_flags(line);
-        if ((flags & ~(kKnownFlags | kTypeMask)) != 0)
-            fail(line, "unknown AddReg flags 0x" + fmt_hex(flags & ~(kKnownFlags | kTypeMask)));
+        if (uint32_t unknown = unknown_addreg_flags(flags); unknown != 0)
+            fail(line, "unknown AddReg flags 0x" + fmt_hex(unknown));
         const std::string& name = line.field(2);
-        if (flags & kDelVal) {
+        if (flags & kFlgDelVal) {
             // FLG_ADDREG_DELVAL: delete the named value, or the subkey when no name is given.
             if (name.empty()) reg.delete_key(key);
             else reg.delete_value(key, name);
             return;
         }
-        if (flags & (kKeyOnly | kKeyOnlyCommon)) {
+        if (flags & (kFlgKeyOnly | kFlgKeyOnlyCommon)) {
             reg.create_key(key);
             return;
         }
         Value value = make_value(line, flags);
         std::optional<Value> existing = reg.get_value(key, name);
-        if ((flags & kNoClobber) && existing) return;
-        if ((flags & kOverwriteOnly) && !existing) return;
-        if (flags & kAppend) {
+        if ((flags & kFlgNoClobber) && existing) return;
+        if ((flags & kFlgOverwriteOnly) && !existing) return;
+        if (flags & kFlgAppend) {
             if (value.type() != registry::ValueType::MultiSz) fail(line, "FLG_ADDREG_APPEND needs FLG_ADDREG_TYPE_MULTI_SZ");
             std::vector<std::string> merged;
             if (existing && existing->type() == registry::ValueType::MultiSz) merged = existing->as_multi_sz();
@@ -224,7 +206,7 @@ void del_reg_line(Registry& reg, const InfLine& line, std::string_view hkr) {
             reg.set_value(key, line.field(2), Value::multi_sz(std::move(kept)));
             return;
         }
-        if (!name_given || (flags & kKeyOnlyCommon)) reg.delete_key(key);
+        if (!name_given || (flags & kFlgKeyOnlyCommon)) reg.delete_key(key);
         else reg.delete_value(key, line.field(2));
     } catch (const registry::Error& e) {
         fail(line, e.what());

@@ -86,7 +86,7 @@ std::vector<Node> read_components(Registry& reg) {
             n.bind_name = n.service.empty() ? n.component_id : n.service;
             n.upper = read_list(reg, n.key + "\\Ndi\\Interfaces", "UpperRange");
             n.lower = read_list(reg, n.key + "\\Ndi\\Interfaces", "LowerRange");
-            n.filter = (read_dword(reg, n.key, "Characteristics").value_or(0) & NCF_FILTER) != 0;
+            n.filter = (read_dword(reg, n.key, "Characteristics").value_or(0) & kNcfFilter) != 0;
             if (n.filter) {
                 std::string cls = lower(trim(read_string(reg, n.key + "\\Ndi", "FilterClass").value_or("")));
                 n.filter_rank = cls == "scheduler" ? 2 : cls == "loadbalance" ? 1 : 0;

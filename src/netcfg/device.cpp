@@ -42,12 +42,12 @@ std::optional<std::string> check_param(Registry& reg, const std::string& params,
         auto number = [&](std::string_view what, int64_t fallback) {
             auto text = read_string(reg, key, what);
             if (!text) return fallback;
-            auto n = parse_number(*text, true);
+            auto n = inf_number(*text);
             if (!n) throw NetcfgError(std::string(who) + ": Ndi\\params\\" + name + " " + std::string(what) + " \"" + *text + "\" is not a number");
             return *n;
         };
         int64_t min = number("Min", lo), max = number("Max", hi), step = number("Step", 1);
-        auto n = parse_number(value, lo < 0);
+        auto n = inf_number(value, lo < 0);
         if (!n) throw bad("not a number (" + type + ")");
         if (*n < lo || *n > hi) throw bad("out of the " + type + " range");
         if (*n < min || *n > max) throw bad("outside Min " + std::to_string(min) + " .. Max " + std::to_string(max));
@@ -65,7 +65,7 @@ std::optional<std::string> check_param(Registry& reg, const std::string& params,
     if (type == "edit") {
         std::string stored = value;
         if (auto limit = read_string(reg, key, "LimitText")) {
-            auto n = parse_number(*limit);
+            auto n = inf_number(*limit, /*allow_negative=*/false);
             if (n && static_cast<int64_t>(value.size()) > *n) throw bad("longer than LimitText " + *limit);
         }
         if (trim(read_string(reg, key, "UpperCase").value_or("0")) == "1") stored = upper(stored);

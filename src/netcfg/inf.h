@@ -117,4 +117,10 @@ private:
 // ASCII case-insensitive equality, the comparison INF names use.
 bool inf_iequals(std::string_view a, std::string_view b);
 
+// An INF number (Characteristics, AddReg flags and data, DIRIDs, Ndi\params limits…): decimal or
+// 0x/0X-prefixed hexadecimal, with one leading '-' when `allow_negative`, blanks, CR and LF around
+// it ignored. nullopt when the text is anything else or the magnitude exceeds 2^62; callers check
+// the range of what they read (a DWORD, a byte, a DIRID). Pure; any thread.
+std::optional<int64_t> inf_number(std::string_view text, bool allow_negative = true);
+
 }  // namespace strata::netcfg

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <deque>
 #include <set>
@@ -32,6 +33,7 @@
 
 #include "netcfg/inf_strings.h"
 #include "netcfg/inf_text.h"
+#include "netcfg/inf_values.h"
 #include "netcfg/syntax_codes.h"
 
 namespace strata::netcfg {
@@ -73,7 +75,7 @@ std::string substitute_field(const std::string& raw, const InfLine& line, const 
                                           std::to_string(kMaxField)));
     }
     for (const std::string& token : result.unknown) {
-        if (!reported_tokens.insert(detail::ascii_lower(token)).second) continue;
+        if (!reported_tokens.insert(lower(token)).second) continue;
         std::string message = "%" + token + "% ";
         if (strings.selected().empty()) {
             message += "names no string: the file has no Strings section";
@@ -101,7 +103,7 @@ FileParse parse_one(std::string_view bytes, const std::string& file, const Parse
     bool reported_outside = false;
     for (detail::TextLine& text_line : detail::split_lines(text, file, out)) {
         if (text_line.is_header) {
-            auto [it, inserted] = index.emplace(detail::ascii_lower(text_line.name), parse.sections.size());
+            auto [it, inserted] = index.emplace(lower(text_line.name), parse.sections.size());
             if (inserted) parse.sections.push_back(InfSection{text_line.name, {file, text_line.line}, {}});
             current = it->second;
             continue;
@@ -201,7 +203,7 @@ struct InfFile::Impl {
     // Appends one file's sections (merged into same-named ones) and findings.
     void append(FileParse& parse) {
         for (InfSection& section : parse.sections) {
-            auto [it, inserted] = index.emplace(detail::ascii_lower(section.name), sections.size());
+            auto [it, inserted] = index.emplace(lower(section.name), sections.size());
             if (inserted) {
                 sections.push_back(std::move(section));
             } else {
@@ -295,7 +297,7 @@ const fs::path& InfFile::path() const { return impl_->path; }
 std::span<const InfSection> InfFile::sections() const { return impl_->sections; }
 
 const InfSection* InfFile::section(std::string_view name) const {
-    auto it = impl_->index.find(detail::ascii_lower(name));
+    auto it = impl_->index.find(lower(name));
     return it == impl_->index.end() ? nullptr : &impl_->sections[it->second];
 }
 
@@ -351,6 +353,28 @@ bool inf_iequals(std::string_view a, std::string_view b) {
         if (x != y) return false;
     }
     return true;
+}
+
+std::optional<int64_t> inf_number(std::string_view text, bool allow_negative) {
+    constexpr uint64_t kMaxMagnitude = uint64_t{1} << 62;
+    std::string trimmed = trim(text);
+    std::string_view digits = trimmed;
+    bool negative = !digits.empty() && digits.front() == '-';
+    if (negative) {
+        if (!allow_negative) return std::nullopt;
+        digits.remove_prefix(1);
+    }
+    int base = 10;
+    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+        base = 16;
+        digits.remove_prefix(2);
+    }
+    uint64_t magnitude = 0;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
+    if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size() || magnitude > kMaxMagnitude)
+        return std::nullopt;
+    auto value = static_cast<int64_t>(magnitude);
+    return negative ? -value : value;
 }
 
 }  // namespace strata::netcfg

@@ -19,6 +19,7 @@
 #include <charconv>
 
 #include "netcfg/inf_text.h"
+#include "netcfg/inf_values.h"
 #include "netcfg/syntax_codes.h"
 
 namespace strata::netcfg::detail {
@@ -92,7 +93,7 @@ StringTable StringTable::build(std::span<const InfSection> sections, uint16_t la
                                               "'" + line.raw + "' in [" + section.name + "] has no '='; it defines no string"));
                 continue;
             }
-            std::string key = ascii_lower(line.key.value_or(""));
+            std::string key = lower(line.key.value_or(""));
             if (auto [it, inserted] = seen.emplace(key, line.where.line); !inserted) {
                 out.push_back(make_diagnostic(syntax::kDuplicateStringKey, line.where,
                                               "string key '" + *line.key + "' is already defined in [" + section.name +
@@ -112,18 +113,18 @@ StringTable StringTable::build(std::span<const InfSection> sections, uint16_t la
     for (const InfLine& line : chosen->lines) {
         std::optional<std::string> value = value_of(line);
         if (!value || !line.key) continue;
-        table.values_.emplace(ascii_lower(*line.key), std::move(*value));
+        table.values_.emplace(lower(*line.key), std::move(*value));
     }
     return table;
 }
 
 const std::string* StringTable::find(std::string_view key) const {
-    auto it = values_.find(ascii_lower(key));
+    auto it = values_.find(lower(key));
     return it == values_.end() ? nullptr : &it->second;
 }
 
 std::string StringTable::defined_elsewhere(std::string_view key) const {
-    auto it = elsewhere_.find(ascii_lower(key));
+    auto it = elsewhere_.find(lower(key));
     if (it == elsewhere_.end() || inf_iequals(it->second, selected_)) return {};
     return it->second;
 }

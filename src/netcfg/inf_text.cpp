@@ -33,24 +33,6 @@ constexpr std::array<char16_t, 32> kCp1252High{
     0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
 
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
 // The length of the well-formed UTF-8 sequence at s[i] (no overlongs, no surrogates, at most
 // U+10FFFF), or 0 when it is not one.
 std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
@@ -83,7 +65,7 @@ std::string utf8_replacing_invalid(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         std::size_t len = utf8_sequence(s, i);
         if (len == 0) {
-            append_utf8(out, 0xFFFD);
+            ntos::append_utf8(out, 0xFFFD);
             ++i;
         } else {
             out.append(s.substr(i, len));
@@ -99,7 +81,7 @@ std::string cp1252_to_utf8(std::string_view s) {
     for (char ch : s) {
         auto b = static_cast<unsigned char>(ch);
         char32_t c = b >= 0x80 && b < 0xA0 ? kCp1252High[b - 0x80] : b;
-        append_utf8(out, c);
+        ntos::append_utf8(out, c);
     }
     return out;
 }
@@ -230,13 +212,6 @@ bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 std::string_view trim_blanks(std::string_view s) noexcept {
     while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
     return trim_right(s);
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
 }
 
 std::size_t utf16_length(std::string_view utf8) noexcept {

@@ -47,9 +47,6 @@ std::string unquote(std::string_view raw);
 bool is_blank(char c) noexcept;
 std::string_view trim_blanks(std::string_view s) noexcept;
 
-// ASCII lower-casing, the key INF name lookups compare by.
-std::string ascii_lower(std::string_view s);
-
 // The length of UTF-8 text in UTF-16 units, the characters Windows' INF limits count.
 std::size_t utf16_length(std::string_view utf8) noexcept;
 

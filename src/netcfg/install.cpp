@@ -16,22 +16,12 @@ using namespace detail;
 
 namespace {
 
-struct NetClass {
-    std::string_view name;
-    std::string_view guid;
-};
-constexpr NetClass kClasses[] = {
-    {"Net", kNetClassGuid},
-    {"NetTrans", kNetTransClassGuid},
-    {"NetClient", kNetClientClassGuid},
-    {"NetService", kNetServiceClassGuid},
-};
-constexpr std::string_view kComponentClasses[] = {kNetTransClassGuid, kNetClientClassGuid, kNetServiceClassGuid};
+// The classes whose components live under CCS\Control\Network\{class}.
+constexpr NetClass kComponentClasses[] = {NetClass::NetTrans, NetClass::NetClient, NetClass::NetService};
 
 // DDInstall entries of seed §4.2.4 that the class installer keeps as values of the instance key.
 constexpr std::string_view kStoredEntries[] = {"BusType", "EisaCompressedId", "AdapterMask", "Port1DeviceNumber",
                                                "Port1FunctionNumber"};
-constexpr std::string_view kFilterClasses[] = {"scheduler", "loadbalance", "failover"};
 
 // The class named by Class wins over a ClassGuid of another network class: Microsoft's own
 // samples pair Class=NetService with the NetClient GUID (passthru) and Class=NetTrans with the
@@ -41,10 +31,8 @@ NetClass inf_class(const InfFile& inf) {
     if (version == nullptr) throw NetcfgError(inf.file_name() + ": no [Version] section");
     auto name = version->value("Class");
     auto guid = version->value("ClassGuid");
-    for (const NetClass& c : kClasses)
-        if (name && inf_iequals(trim(*name), c.name)) return c;
-    for (const NetClass& c : kClasses)
-        if (!name && guid && inf_iequals(trim(*guid), c.guid)) return c;
+    NetClass cls = name ? class_from_name(*name) : guid ? class_from_guid(*guid) : NetClass::Unknown;
+    if (cls != NetClass::Unknown && cls != NetClass::Infrared) return cls;
     throw NetcfgError(where(version->where) + ": not a network INF (Class/ClassGuid " + name.value_or("") + " " +
                       guid.value_or("") + "; want Net, NetTrans, NetClient or NetService)");
 }
@@ -67,9 +55,9 @@ InfFile load_inf(Registry& reg, const fs::path& root, const fs::path& path, fs::
 
 // Where a Network-class component lives, or "" when `id` is not one.
 std::string component_key(Registry& reg, std::string_view id) {
-    for (std::string_view guid : kComponentClasses)
-        for (const std::string& instance : reg.subkeys(network_key(guid))) {
-            std::string key = network_key(guid) + "\\" + instance;
+    for (NetClass cls : kComponentClasses)
+        for (const std::string& instance : reg.subkeys(network_key(class_guid(cls)))) {
+            std::string key = network_key(class_guid(cls)) + "\\" + instance;
             if (auto cid = read_string(reg, key, "ComponentId"); cid && inf_iequals(*cid, id)) return key;
         }
     return "";
@@ -134,7 +122,7 @@ public:
         if (chosen.empty() && only) throw NetcfgError(inf.file_name() + ": no model has hw-id " + *only);
         if (chosen.empty()) throw NetcfgError(inf.file_name() + ": the Models sections list no component");
         StagedPackage package = stage_inf(reg_, files, root_, path);
-        reg_.set_value(std::string(kInfFiles) + "\\" + package.oem_name, "Class", Value::sz(std::string(cls.name)));
+        reg_.set_value(std::string(kInfFiles) + "\\" + package.oem_name, "Class", Value::sz(std::string(class_name(cls))));
         for (const Model& m : chosen) {
             // A model installed earlier in this call as another model's RequiredAll is done.
             if (std::any_of(installed_.begin(), installed_.end(), [&](const Component& c) { return inf_iequals(c.component_id, m.hw_id); }))
@@ -147,7 +135,7 @@ public:
     FileStage files;
 
 private:
-    void install_model(const InfFile& inf, const NetClass& cls, const StagedPackage& package, const fs::path& source_dir,
+    void install_model(const InfFile& inf, NetClass cls, const StagedPackage& package, const fs::path& source_dir,
                        const Model& model) {
         if (is_installed(reg_, model.hw_id))
             throw NetcfgError(where(model.where) + ": " + model.hw_id + " is already installed");
@@ -170,15 +158,15 @@ private:
                     add_to_list(reg_, package, "Companions", stage_inf(reg_, files, root_, copied).oem_name);
                 }
 
-        Component component{model.hw_id, std::string(cls.name), "", "", package.staged.string(), model.description};
-        if (cls.name == "Net") {
+        Component component{model.hw_id, std::string(class_name(cls)), "", "", package.staged.string(), model.description};
+        if (cls == NetClass::Net) {
             with_scratch(ctx, *ddinstall, [&](const std::string& key) { validate_param_defaults(reg_, key, model.hw_id); });
             component.key = device_id_key(model.hw_id);
             reg_.set_value(component.key, package.oem_name, Value::sz(model.section));
             auto services = service_names(inf, inf.decorated(model.section, ".Services"));
             component.service = services.empty() ? "" : services.front();
         } else {
-            component.key = network_key(cls.guid) + "\\" + new_guid();
+            component.key = network_key(class_guid(cls)) + "\\" + new_guid();
             reg_.set_value(component.key, "ComponentId", Value::sz(model.hw_id));
             reg_.set_value(component.key, "Characteristics", Value::dword(flags));
             reg_.set_value(component.key, "InfPath", Value::sz(package.oem_name));
@@ -190,7 +178,7 @@ private:
             if (const InfSection* services = inf.decorated(model.section, ".Services")) add_services(ctx, *services);
             if (const InfSection* winsock = inf.decorated(model.section, ".Winsock")) add_winsock(ctx, *winsock);
             component.service = read_string(reg_, component.key + "\\Ndi", "Service").value_or("");
-            if (flags & NCF_FILTER) stage_filter_device(component, package, source_dir);
+            if (flags & kNcfFilter) stage_filter_device(component, package, source_dir);
         }
         in_progress_.erase(lower(model.hw_id));
         installed_.push_back(component);
@@ -215,8 +203,7 @@ private:
         auto device_inf = read_string(reg_, ndi, "FilterDeviceInfFile");
         auto device_id = read_string(reg_, ndi, "FilterDeviceInfId");
         std::string at = filter.component_id + " (NCF_FILTER)";
-        if (!filter_class || std::none_of(std::begin(kFilterClasses), std::end(kFilterClasses),
-                                          [&](std::string_view c) { return inf_iequals(c, trim(*filter_class)); }))
+        if (!filter_class || !is_filter_class(trim(*filter_class)))
             throw NetcfgError(at + ": Ndi FilterClass \"" + filter_class.value_or("") +
                               "\" is not scheduler, loadbalance or failover");
         if (!device_id) throw NetcfgError(at + ": Ndi needs FilterDeviceInfId");
@@ -253,17 +240,15 @@ private:
 // Every installed component: Network-class ones first, then staged Net packages.
 std::vector<Component> all_components(Registry& reg) {
     std::vector<Component> out;
-    for (std::string_view guid : kComponentClasses) {
-        std::string class_name;
-        for (const NetClass& c : kClasses)
-            if (c.guid == guid) class_name = c.name;
+    for (NetClass cls : kComponentClasses) {
+        std::string_view guid = class_guid(cls);
         for (const std::string& instance : reg.subkeys(network_key(guid))) {
             std::string key = network_key(guid) + "\\" + instance;
             auto id = read_string(reg, key, "ComponentId");
             if (!id) continue;
             std::string oem = read_string(reg, key, "InfPath").value_or("");
             auto package = staged_package(reg, oem);
-            out.push_back({*id, class_name, key, read_string(reg, key + "\\Ndi", "Service").value_or(""),
+            out.push_back({*id, std::string(class_name(cls)), key, read_string(reg, key + "\\Ndi", "Service").value_or(""),
                            package ? package->staged.string() : oem, read_string(reg, key, "Description").value_or("")});
         }
     }
@@ -424,14 +409,14 @@ std::vector<Model> models(const InfFile& inf) {
 uint32_t characteristics(const InfFile& inf, const InfSection& ddinstall) {
     for (const InfSection* s : with_needs(inf, ddinstall))
         if (const InfLine* line = s->find("Characteristics")) {
-            auto n = parse_number(line->field(0));
+            auto n = inf_number(line->field(0), /*allow_negative=*/false);
             if (!n || *n > 0xFFFFFFFFll) throw NetcfgError(where(line->where) + ": Characteristics is not a number");
             auto flags = static_cast<uint32_t>(*n);
-            uint32_t kinds = flags & (NCF_VIRTUAL | NCF_SOFTWARE_ENUMERATED | NCF_PHYSICAL);
+            uint32_t kinds = flags & kNcfAdapterKinds;
             if (kinds & (kinds - 1))
                 throw NetcfgError(where(line->where) +
                                   ": NCF_VIRTUAL, NCF_SOFTWARE_ENUMERATED and NCF_PHYSICAL exclude each other");
-            if (kinds != 0 && (flags & NCF_NO_SERVICE))
+            if (kinds != 0 && (flags & kNcfNoService))
                 throw NetcfgError(where(line->where) + ": NCF_NO_SERVICE with an adapter kind (seed 4.2.4)");
             return flags;
         }

@@ -26,8 +26,17 @@ std::string component_key(registry::Registry& reg, const std::string& id) {
     return "";
 }
 
-std::string service(const std::string& name) {
-    return "[" + name + ".svc]\nServiceType = 1\nStartType = 3\nErrorControl = 1\nServiceBinary = %12%\\" + name + ".sys\n";
+// A filter service INF naming its device INF netfltmp.inf and hw-id strata_fltmp (seed §4.2.7.13).
+std::string filter_service_inf() {
+    return component_inf("NetService", std::string(kNetServiceClassGuid), "strata_flt", "flt.ndi", R"(Characteristics = 0x400
+AddReg = flt.reg
+[flt.reg]
+HKR, Ndi, Service, 0, "flt"
+HKR, Ndi, FilterClass, 0, failover
+HKR, Ndi, FilterDeviceInfFile, 0, netfltmp.inf
+HKR, Ndi, FilterDeviceInfId, 0, strata_fltmp
+HKR, Ndi\Interfaces, FilterMediaTypes, 0, "ethernet"
+)");
 }
 
 TEST_F(Install, NetLoopStagesThePackageWithoutAnInstance) {
@@ -141,15 +150,7 @@ HKU, StrataTest, Users, 0, "6"
 
 TEST_F(Install, AddRegBadDataIsAnErrorNamingTheLine) {
     write("netbad.inf", net_trans_inf("strata_bad", "bad.ndi", "Characteristics = 0\nAddReg = bad.reg\n[bad.reg]\nHKR, , X, 0x00010001, 01, 02\n"));
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "netbad.inf", options());
-        FAIL() << "a 2-byte DWORD was accepted";
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("netbad.inf:17"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+    expect_install_refused(src() / "netbad.inf", {"netbad.inf:17"});  // a 2-byte DWORD
 }
 
 TEST_F(Install, DelRegDeletesValuesKeysAndMultiSzStrings) {
@@ -222,16 +223,7 @@ missing.sys
 DefaultDestDir = 12
 )"));
     write("present.sys", "x");
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "netcopy.inf", options());
-        FAIL() << "installed without missing.sys";
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("netcopy.inf:21"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("missing.sys"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+    expect_install_refused(src() / "netcopy.inf", {"netcopy.inf:21", "missing.sys"});
 }
 
 TEST_F(Install, LaterFailureRemovesCopiedFilesAndRestoresOverwrittenOnes) {
@@ -248,9 +240,7 @@ late.files = 12
     write("late.sys", "new");
     fs::create_directories(root() / "drivers");
     std::ofstream(root() / "drivers" / "late.sys") << "old";
-    std::string before = snapshot();
-    EXPECT_THROW(install(reg(), src() / "netlate.inf", options()), NetcfgError);
-    EXPECT_EQ(snapshot(), before);
+    expect_refused([&] { install(reg(), src() / "netlate.inf", options()); });
     EXPECT_FALSE(fs::exists(root() / "inf" / "oem0.inf"));
     std::ifstream in(root() / "drivers" / "late.sys");
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -259,21 +249,13 @@ late.files = 12
 }
 
 TEST_F(Install, UnknownModelNamesTheInfAndTheHwId) {
-    try {
-        install(reg(), loop_inf(), options("strata_nothing"));
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("netloop.inf"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("strata_nothing"), std::string::npos) << e.what();
-    }
+    expect_error([&] { install(reg(), loop_inf(), options("strata_nothing")); }, {"netloop.inf", "strata_nothing"});
     EXPECT_EQ(files_under_root(), 0u);
 }
 
 TEST_F(Install, ReinstallingAComponentIsAnError) {
     install(reg(), probe_inf(), options());
-    std::string before = snapshot();
-    EXPECT_THROW(install(reg(), probe_inf(), options()), NetcfgError);
-    EXPECT_EQ(snapshot(), before);
+    expect_refused([&] { install(reg(), probe_inf(), options()); });
 }
 
 TEST_F(Install, ModelSelectsOneOfSeveralAndArchDecorationIsAmd64) {
@@ -328,46 +310,21 @@ TEST_F(Install, CopyInfStagesTheNamedInf) {
 }
 
 TEST_F(Install, ParameterDefaultOutsideItsRangeIsAnError) {
-    write("netdef.inf", R"([Version]
-Signature = "$Windows NT$"
-Class = Net
-ClassGuid = {4D36E972-E325-11CE-BFC1-08002BE10318}
-[Manufacturer]
-"Strata" = M
-[M]
-"Bad default" = def.ndi, strata_def
-[def.ndi]
-Characteristics = 0x1
+    write("netdef.inf", net_inf("Bad default", "def.ndi", "strata_def", R"(Characteristics = 0x1
 AddReg = def.reg
 [def.reg]
 HKR, Ndi\params\Ring, ParamDesc, 0, "Ring"
 HKR, Ndi\params\Ring, Type, 0, "dword"
 HKR, Ndi\params\Ring, Default, 0, "5000"
 HKR, Ndi\params\Ring, Max, 0, "4096"
-)");
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "netdef.inf", options());
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("Ring"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("strata_def"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+)"));
+    expect_install_refused(src() / "netdef.inf", {"Ring", "strata_def"});
 }
 
 TEST_F(Install, UninstallRefusedWhileDevicesExist) {
     install(reg(), loop_inf(), options());
     add_device(reg(), root(), "strata_loop", "", {});
-    std::string before = snapshot();
-    try {
-        uninstall(reg(), root(), "strata_loop");
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("loop0"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
+    expect_refused([&] { uninstall(reg(), root(), "strata_loop"); }, {"loop0"});
     remove_device(reg(), "loop0");
     uninstall(reg(), root(), "strata_loop");
     EXPECT_TRUE(components(reg()).empty());
@@ -384,15 +341,7 @@ TEST_F(Seed_4_2_7_5_Install, Seed_4_2_7_5_RequiredAllInstallsFirst) {
     ASSERT_EQ(installed.size(), 2u);
     EXPECT_EQ(installed[0].component_id, "strata_dep");
     EXPECT_EQ(installed[1].component_id, "strata_top");
-    std::string before = snapshot();
-    try {
-        uninstall(reg(), root(), "strata_dep");
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("strata_dep"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("strata_top"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
+    expect_refused([&] { uninstall(reg(), root(), "strata_dep"); }, {"strata_dep", "strata_top"});
     uninstall(reg(), root(), "strata_top");
     uninstall(reg(), root(), "strata_dep");
     EXPECT_TRUE(components(reg()).empty());
@@ -401,15 +350,7 @@ TEST_F(Seed_4_2_7_5_Install, Seed_4_2_7_5_RequiredAllInstallsFirst) {
 TEST_F(Seed_4_2_7_5_Install, Seed_4_2_7_5_UninstallableRequirementFailsTheInstall) {
     write("nettop.inf", net_trans_inf("strata_top", "top.ndi",
                                       "Characteristics = 0\nAddReg = top.reg\n[top.reg]\nHKR, Ndi, RequiredAll, 0, \"strata_nowhere\"\n"));
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "nettop.inf", options());
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("strata_nowhere"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+    expect_install_refused(src() / "nettop.inf", {"strata_nowhere"});
 }
 
 TEST_F(Seed_4_2_7_5_Install, Seed_4_2_7_5_RequirementFromTheSameInf) {
@@ -444,9 +385,7 @@ CopyFiles = rem.files, rem.extra
 [rem.reg]
 HKR, Ndi, Service, 0, "remdrv"
 HKLM, Software\StrataRemove, Marker, 0, "1"
-[rem.ndi.Services]
-AddService = remdrv, , remdrv.svc
-)" + service("remdrv") + R"([rem.files]
+)" + services_sections("rem.ndi", "remdrv", "", "remdrv.svc") + R"([rem.files]
 remdrv.sys
 [rem.extra]
 helper.dll
@@ -514,56 +453,14 @@ ProviderId = "{01234567-89AB-CDEF-0123-456789ABCDEF}"
 }
 
 TEST_F(Seed_4_2_7_13_Install, Seed_4_2_7_13_FilterNeedsItsDeviceInf) {
-    write("netflt.inf", component_inf("NetService", std::string(kNetServiceClassGuid), "strata_flt", "flt.ndi", R"(Characteristics = 0x400
-AddReg = flt.reg
-[flt.reg]
-HKR, Ndi, Service, 0, "flt"
-HKR, Ndi, FilterClass, 0, failover
-HKR, Ndi, FilterDeviceInfFile, 0, netfltmp.inf
-HKR, Ndi, FilterDeviceInfId, 0, strata_fltmp
-HKR, Ndi\Interfaces, FilterMediaTypes, 0, "ethernet"
-)"));
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "netflt.inf", options());
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("netfltmp.inf"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+    write("netflt.inf", filter_service_inf());
+    expect_install_refused(src() / "netflt.inf", {"netfltmp.inf"});
 }
 
 TEST_F(Seed_4_2_7_13_Install, Seed_4_2_7_13_FilterDeviceInfIdMustBeAModelOfTheDeviceInf) {
-    write("netflt.inf", component_inf("NetService", std::string(kNetServiceClassGuid), "strata_flt", "flt.ndi", R"(Characteristics = 0x400
-AddReg = flt.reg
-[flt.reg]
-HKR, Ndi, Service, 0, "flt"
-HKR, Ndi, FilterClass, 0, failover
-HKR, Ndi, FilterDeviceInfFile, 0, netfltmp.inf
-HKR, Ndi, FilterDeviceInfId, 0, strata_fltmp
-HKR, Ndi\Interfaces, FilterMediaTypes, 0, "ethernet"
-)"));
-    write("netfltmp.inf", R"([Version]
-Signature = "$Windows NT$"
-Class = Net
-ClassGuid = {4D36E972-E325-11CE-BFC1-08002BE10318}
-[Manufacturer]
-"Strata" = M
-[M]
-"Other miniport" = mp.ndi, strata_other
-[mp.ndi]
-Characteristics = 0x1
-)");
-    std::string before = snapshot();
-    try {
-        install(reg(), src() / "netflt.inf", options());
-        FAIL();
-    } catch (const NetcfgError& e) {
-        EXPECT_NE(std::string(e.what()).find("strata_fltmp"), std::string::npos) << e.what();
-    }
-    EXPECT_EQ(snapshot(), before);
-    EXPECT_EQ(files_under_root(), 0u);
+    write("netflt.inf", filter_service_inf());
+    write("netfltmp.inf", net_inf("Other miniport", "mp.ndi", "strata_other", "Characteristics = 0x1\n"));
+    expect_install_refused(src() / "netflt.inf", {"strata_fltmp"});
 }
 
 TEST_F(Install, SyntaxErrorsWindowsRefusesAreRefused) {

@@ -73,7 +73,7 @@ void check_characteristics(Context& ctx, const Component& c) {
 void check_bus(Context& ctx, const Component& c) {
     const InfSection& dd = *c.ddinstall;
     const InfLine* bus = dd.find("BusType");
-    std::optional<int64_t> bus_type = bus ? parse_number(bus->field(0)) : std::nullopt;
+    std::optional<int64_t> bus_type = bus ? inf_number(bus->field(0)) : std::nullopt;
     if (c.has(kNcfPhysical) && !bus)
         ctx.warning(dd.where, "NET2208", "physical adapter [" + dd.name + "] has no BusType entry");
     if (bus && (!bus_type || *bus_type < 0 || *bus_type > 17))

@@ -9,7 +9,6 @@ namespace strata::netcfg::lint_detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 3> kFilterClasses{"scheduler", "loadbalance", "failover"};
 constexpr std::array<std::string_view, 11> kMedia{"ethernet", "atm",    "tokenring", "serial",    "fddi", "baseband",
                                                   "broadband", "arcnet", "isdn",      "localtalk", "wan"};
 constexpr std::array<std::string_view, 4> kFilterValues{"FilterClass", "FilterDeviceInfFile", "FilterDeviceInfId",
@@ -36,7 +35,7 @@ void check_media(Context& ctx, const Component& c) {
                     "filter service has no Ndi\\Interfaces FilterMediaTypes; it attaches to no adapter");
         return;
     }
-    for (const auto& token : split_list(media->text()))
+    for (const auto& token : split_lower(media->text()))
         if (std::find(kMedia.begin(), kMedia.end(), token) == kMedia.end())
             ctx.warning(media->line->where, "NET2607",
                         "FilterMediaTypes token '" + token + "' is not a LowerRange medium of §4.2.7.10");
@@ -50,7 +49,7 @@ void check_filter_service(Context& ctx, const Component& c) {
     const RegEntry* klass = c.hkr("ndi", "FilterClass");
     if (!klass) {
         ctx.error(c.addreg_where(), "NET2602", "filter service has no Ndi\\FilterClass");
-    } else if (std::find(kFilterClasses.begin(), kFilterClasses.end(), lower(klass->text())) == kFilterClasses.end()) {
+    } else if (!is_filter_class(klass->text())) {
         ctx.error(klass->line->where, "NET2603",
                   "FilterClass '" + klass->text() + "' is not scheduler, loadbalance or failover");
     }

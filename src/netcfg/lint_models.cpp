@@ -22,15 +22,9 @@ Component& component_for(Context& ctx, const InfSection* ddinstall, std::string_
     c.ddinstall = ddinstall;
     c.services = ctx.inf.section(ddinstall->name + ".Services");
     if (const InfLine* chars = ddinstall->find("Characteristics"))
-        if (auto value = parse_number(chars->field(0)); value && *value >= 0)
+        if (auto value = inf_number(chars->field(0)); value && *value >= 0)
             c.characteristics = static_cast<uint32_t>(*value);
-    for (const InfLine* addreg : ddinstall->find_all("AddReg"))
-        for (const auto& name : addreg->fields)
-            if (const InfSection* section = ctx.inf.section(name))
-                for (const auto& line : section->lines) {
-                    RegProblem ignored;  // reported once per section by check_sections
-                    if (auto entry = decode_reg_line(line, ignored)) c.reg.push_back(std::move(*entry));
-                }
+    c.reg = addreg_entries(ctx.inf, *ddinstall);
     if (c.services)
         for (const InfLine* add : c.services->find_all("AddService")) c.add_services.push_back(add);
     return c;

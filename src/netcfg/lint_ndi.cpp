@@ -152,7 +152,7 @@ std::optional<Ranges> ranges_for(NetClass cls) {
 void check_range(Context& ctx, const RegEntry& e, std::span<const std::string_view> allowed, std::string_view none) {
     if (e.type != RegType::Sz)
         ctx.warning(e.line->where, "NET2405", e.name + " should be REG_SZ (flags 0): a comma-separated token list");
-    auto tokens = split_list(e.text());
+    auto tokens = split_lower(e.text());
     for (const auto& token : tokens) {
         if (token == "ndis2" || token == "ndis3" || token == "ndis4") {
             ctx.warning(e.line->where, "NET2403", e.name + " token " + token + " is obsolete; use ndis5");
@@ -167,7 +167,7 @@ void check_range(Context& ctx, const RegEntry& e, std::span<const std::string_vi
 }
 
 void check_wan(Context& ctx, const Component& c, const RegEntry& lower_range) {
-    auto tokens = split_list(lower_range.text());
+    auto tokens = split_lower(lower_range.text());
     auto has = [&](std::string_view t) { return std::find(tokens.begin(), tokens.end(), t) != tokens.end(); };
     if (!has("wan") && !has("isdn")) return;
     const RegEntry* endpoints = c.hkr("", "WanEndpoints");

@@ -72,10 +72,10 @@ SourceLocation where_of(const Param& p, std::string_view name) {
 
 void check_numeric(Context& ctx, const Param& p, const TypeRange& range) {
     int base = 10;
-    if (const std::string* b = value(p, "base"); b && parse_number(*b) == 16) base = 16;
+    if (const std::string* b = value(p, "base"); b && inf_number(*b) == 16) base = 16;
     auto number = [&](const std::string& text) -> std::optional<int64_t> {
-        if (base == 16 && text.rfind("0x", 0) != 0 && text.rfind("0X", 0) != 0) return parse_number("0x" + text);
-        return parse_number(text);
+        if (base == 16 && text.rfind("0x", 0) != 0 && text.rfind("0X", 0) != 0) return inf_number("0x" + text);
+        return inf_number(text);
     };
     std::map<std::string_view, int64_t> n;
     for (std::string_view name : {"min", "max", "step", "default"}) {

@@ -47,7 +47,7 @@ void check_winsock(Context& ctx, const Component& c) {
         ctx.warning(winsock->where, "NET2716", "Winsock sections belong to NetTrans (protocol) INFs");
     if (!winsock && ctx.cls == NetClass::NetTrans) {
         const RegEntry* upper = c.hkr("ndi\\interfaces", "UpperRange");
-        auto tokens = upper ? split_list(upper->text()) : std::vector<std::string>{};
+        auto tokens = upper ? split_lower(upper->text()) : std::vector<std::string>{};
         if (std::find(tokens.begin(), tokens.end(), "winsock") != tokens.end())
             ctx.warning(upper->line->where, "NET2712",
                         "protocol exposes winsock but has no [" + c.ddinstall->name + ".Winsock] section");
@@ -86,16 +86,11 @@ void check_network_provider(Context& ctx, const Component& c) {
     for (const InfLine* add : c.add_services) {
         const InfSection* install = ctx.inf.section(add->field(2));
         if (!install) continue;
-        for (const InfLine* addreg : install->find_all("AddReg"))
-            for (const auto& section_name : addreg->fields)
-                if (const InfSection* reg = ctx.inf.section(section_name))
-                    for (const auto& line : reg->lines) {
-                        RegProblem ignored;
-                        auto e = decode_reg_line(line, ignored);
-                        if (!e || e->root != "HKR" || e->key != "networkprovider") continue;
-                        name = name || inf_iequals(e->name, "Name");
-                        path = path || inf_iequals(e->name, "ProviderPath");
-                    }
+        for (const RegEntry& e : addreg_entries(ctx.inf, *install)) {
+            if (e.root != "HKR" || e.key != "networkprovider") continue;
+            name = name || inf_iequals(e.name, "Name");
+            path = path || inf_iequals(e.name, "ProviderPath");
+        }
     }
     if (!name || !path)
         ctx.warning(c.add_services.front()->where, "NET2714",
@@ -122,7 +117,7 @@ void check_control_flags(Context& ctx) {
             excluded.insert(excluded.end(), line->fields.begin(), line->fields.end());
     for (const auto& c : ctx.components) {
         const InfLine* bus = c.ddinstall->find("BusType");
-        auto bus_type = bus ? parse_number(bus->field(0)) : std::nullopt;
+        auto bus_type = bus ? inf_number(bus->field(0)) : std::nullopt;
         bool manual = bus_type == 1 || bus_type == 2;
         bool pnp = (c.has(kNcfPhysical) && !manual) || c.has(kNcfHidden);
         if (pnp && !listed(excluded, c))

@@ -11,54 +11,16 @@
 
 #include "netcfg/diagnostic.h"
 #include "netcfg/inf.h"
+#include "netcfg/inf_values.h"
 
 namespace strata::netcfg::lint_detail {
 
-// The four network setup classes of seed §4.2.2, plus IrDA's Infrared class.
-enum class NetClass { Unknown, Net, NetTrans, NetClient, NetService, Infrared };
-
-std::string_view class_name(NetClass c);
-// The class a ClassGuid names (case-insensitive, braces required), or Unknown.
-NetClass class_from_guid(std::string_view guid);
-// The class a Class= name names (case-insensitive), or Unknown.
-NetClass class_from_name(std::string_view name);
-inline bool is_software(NetClass c) {
-    return c == NetClass::NetTrans || c == NetClass::NetClient || c == NetClass::NetService;
-}
-
-// Characteristics bits (seed §4.2.4; NCF_NDIS_PROTOCOL and NCF_LW_FILTER from Microsoft's
-// "DDInstall Section in a Network INF File").
-inline constexpr uint32_t kNcfVirtual = 0x1;
-inline constexpr uint32_t kNcfSoftwareEnumerated = 0x2;
-inline constexpr uint32_t kNcfPhysical = 0x4;
-inline constexpr uint32_t kNcfHidden = 0x8;
-inline constexpr uint32_t kNcfNoService = 0x10;
-inline constexpr uint32_t kNcfNotUserRemovable = 0x20;
-inline constexpr uint32_t kNcfMultiportInstancedAdapter = 0x40;
-inline constexpr uint32_t kNcfHasUi = 0x80;
-inline constexpr uint32_t kNcfFilter = 0x400;
-inline constexpr uint32_t kNcfNdisProtocol = 0x4000;
-inline constexpr uint32_t kNcfLwFilter = 0x40000;
-inline constexpr uint32_t kNcfAdapterKinds = kNcfVirtual | kNcfSoftwareEnumerated | kNcfPhysical;
-
-// An INF number: 0x-prefixed hex or decimal, optionally negative; nullopt if not a number.
-std::optional<int64_t> parse_number(std::string_view text);
-// ASCII lower case, the form every case-insensitive INF comparison here uses.
-std::string lower(std::string_view text);
-// A comma-separated list (UpperRange, FilterMediaTypes) split, trimmed, lower-cased, empties dropped.
-std::vector<std::string> split_list(std::string_view text);
+// A comma-separated list (UpperRange, FilterMediaTypes): split_list() with every token lower-cased.
+std::vector<std::string> split_lower(std::string_view text);
 
 // Registry value type selected by an AddReg flags field (Microsoft's "INF AddReg Directive").
+// The linter reads every FLG_ADDREG_BINVALUETYPE type but DWORD and NONE as bytes.
 enum class RegType { Sz, ExpandSz, MultiSz, Dword, Binary, None };
-inline constexpr uint32_t kFlgBinValueType = 0x00000001;
-inline constexpr uint32_t kFlgNoClobber = 0x00000002;
-inline constexpr uint32_t kFlgDelVal = 0x00000004;
-inline constexpr uint32_t kFlgAppend = 0x00000008;
-inline constexpr uint32_t kFlgKeyOnly = 0x00000010;
-inline constexpr uint32_t kFlgTypeMultiSz = 0x00010000;
-inline constexpr uint32_t kFlgTypeExpandSz = 0x00020000;
-inline constexpr uint32_t kFlgTypeDword = 0x00010001;
-inline constexpr uint32_t kFlgTypeNone = 0x00020001;
 
 // One line of an add-registry-section, decoded.
 struct RegEntry {
@@ -86,6 +48,9 @@ struct RegProblem {
     std::string message;
 };
 std::optional<RegEntry> decode_reg_line(const InfLine& line, RegProblem& problem);
+// Every decodable line of the add-registry-sections that `section`'s AddReg directives name, in
+// order; sections that do not exist and lines that do not decode are check_sections' to report.
+std::vector<RegEntry> addreg_entries(const InfFile& inf, const InfSection& section);
 
 // One DDInstall section with everything installing through it. Several model lines may share
 // one DDInstall section; they become one Component with several hw-ids.

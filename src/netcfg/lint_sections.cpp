@@ -45,7 +45,7 @@ void check_service_install(Context& ctx, const InfLine& add, const InfSection& i
             ctx.error(install.where, "NET2706",
                       "service-install section [" + install.name + "] for " + add.field(0) + " has no " +
                           std::string(required));
-        else if (required != "ServiceBinary" && !parse_number(entry->field(0)))
+        else if (required != "ServiceBinary" && !inf_number(entry->field(0)))
             ctx.error(entry->where, "NET2706",
                       std::string(required) + " '" + entry->field(0) + "' is not a number");
     }
@@ -57,7 +57,7 @@ void check_add_service(Context& ctx, const InfLine& add, std::set<const InfSecti
                   "AddService needs ServiceName,[flags],service-install-section: '" + add.raw + "'");
         return;
     }
-    if (!add.field(1).empty() && !parse_number(add.field(1)))
+    if (!add.field(1).empty() && !inf_number(add.field(1)))
         ctx.error(add.where, "NET2702", "AddService flags '" + add.field(1) + "' are not a number");
     for (std::size_t i : {std::size_t{2}, std::size_t{3}}) {
         const std::string& name = add.field(i);
@@ -161,7 +161,7 @@ void check_sections(Context& ctx) {
     for (const auto& c : ctx.components) {
         if (c.add_services.empty()) continue;
         bool associated = std::any_of(c.add_services.begin(), c.add_services.end(), [](const InfLine* add) {
-            auto flags = parse_number(add->field(1));
+            auto flags = inf_number(add->field(1));
             return flags && (*flags & 0x2);
         });
         if (!associated)

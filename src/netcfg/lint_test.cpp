@@ -138,6 +138,11 @@ bool has(const std::vector<std::string>& found, const std::string& line_code) {
     return std::find(found.begin(), found.end(), line_code) != found.end();
 }
 
+// Each of `line_codes` ("line: CODE") is among `found`.
+void expect_has_all(const std::vector<std::string>& found, std::initializer_list<std::string> line_codes) {
+    for (const std::string& line_code : line_codes) EXPECT_TRUE(has(found, line_code)) << line_code;
+}
+
 // A clean Net adapter INF; tests replace one piece of it. Line numbers are fixed: line 1 is
 // [Version].
 std::string adapter_inf(std::string_view chars = "0x84", std::string_view extra_dd = "BusType = 5",
@@ -208,12 +213,18 @@ D = "Component"
 
 constexpr std::string_view kTransGuid = "{4D36E973-E325-11CE-BFC1-08002BE10318}";
 constexpr std::string_view kServiceGuid = "{4D36E975-E325-11CE-BFC1-08002BE10318}";
-constexpr std::string_view kCleanTransReg = R"(HKR, Ndi, Service, 0, "comp"
+
+// The Ndi add-registry-section of software_inf's component "comp" with these ranges: five lines,
+// plus `ndi` after its Ndi values and `interfaces` after its ranges.
+std::string component_reg(std::string_view upper, std::string_view lower, std::string_view ndi = "",
+                          std::string_view interfaces = "") {
+    return R"(HKR, Ndi, Service, 0, "comp"
 HKR, Ndi, CoServices, 0x00010000, "comp"
 HKR, Ndi, HelpText, 0, "Helps"
-HKR, Ndi\Interfaces, UpperRange, 0, "tdi"
-HKR, Ndi\Interfaces, LowerRange, 0, "ndis5"
-)";
+)" + std::string(ndi) + "HKR, Ndi\\Interfaces, UpperRange, 0, \"" + std::string(upper) +
+           "\"\nHKR, Ndi\\Interfaces, LowerRange, 0, \"" + std::string(lower) + "\"\n" + std::string(interfaces);
+}
+const std::string kCleanTransReg = component_reg("tdi", "ndis5");
 
 // ---- the corpus ----------------------------------------------------------------------------
 
@@ -333,11 +344,7 @@ TEST(Lint, MalformedAddRegLinesAreErrors) {
                                       "HKR, , C, ten, \"1\"\n"        // 30
                                       "HKR, , D, 0x00010001, ten\n"   // 31
                                       "HKR, , E, 0x1, 0g\n"));        // 32
-    EXPECT_TRUE(has(found, "28: NET2703"));
-    EXPECT_TRUE(has(found, "29: NET2704"));
-    EXPECT_TRUE(has(found, "30: NET2704"));
-    EXPECT_TRUE(has(found, "31: NET2705"));
-    EXPECT_TRUE(has(found, "32: NET2705"));
+    expect_has_all(found, {"28: NET2703", "29: NET2704", "30: NET2704", "31: NET2705", "32: NET2705"});
 }
 
 TEST(Lint, PlaceholderDecorationIsAWarningNotACrash) {
@@ -528,10 +535,7 @@ TEST(Seed_4_2_Lint, Seed_4_2_7_11_ParamsNeedDescTypeAndConsistentRange) {
                                       "HKR, Ndi\\params\\C, Min, 0, \"5\"\n"         // 33
                                       "HKR, Ndi\\params\\C, Max, 0, \"1\"\n"         // 34
                                       "HKR, Ndi\\params\\C, Default, 0, \"3\"\n"));  // 35
-    EXPECT_TRUE(has(found, "28: NET2502"));
-    EXPECT_TRUE(has(found, "29: NET2501"));
-    EXPECT_TRUE(has(found, "34: NET2506"));
-    EXPECT_TRUE(has(found, "35: NET2507"));
+    expect_has_all(found, {"28: NET2502", "29: NET2501", "34: NET2506", "35: NET2507"});
 }
 
 TEST(Seed_4_2_Lint, Seed_4_2_7_11_ReservedNamesAndEnumValues) {
@@ -553,14 +557,8 @@ TEST(Seed_4_2_Lint, Seed_4_2_7_11_AdvancedPageNeedsHasUi) {
 }
 
 TEST(Seed_4_2_Lint, Seed_4_2_7_13_FilterServiceValues) {
-    std::string reg = R"(HKR, Ndi, Service, 0, "comp"
-HKR, Ndi, CoServices, 0x00010000, "comp"
-HKR, Ndi, HelpText, 0, "Helps"
-HKR, Ndi, FilterClass, 0, "shaper"
-HKR, Ndi\Interfaces, UpperRange, 0, "noupper"
-HKR, Ndi\Interfaces, LowerRange, 0, "nolower"
-HKR, Ndi\Interfaces, FilterMediaTypes, 0, "ethernet"
-)";
+    std::string reg = component_reg("noupper", "nolower", "HKR, Ndi, FilterClass, 0, \"shaper\"\n",
+                                    "HKR, Ndi\\Interfaces, FilterMediaTypes, 0, \"ethernet\"\n");
     auto found = codes_of(software_inf("NetService", kServiceGuid, reg, "0x400"));
     EXPECT_EQ(found, (std::vector<std::string>{"13: NET2604", "13: NET2605", "25: NET2603"}));
 }
@@ -599,16 +597,10 @@ TEST(Seed_4_2_Lint, Seed_4_2_8_ServiceInstallSectionIsComplete) {
 }
 
 TEST(Seed_4_2_Lint, Seed_4_2_9_2_PrintProviderEntries) {
-    std::string reg = R"(HKR, Ndi, Service, 0, "comp"
-HKR, Ndi, CoServices, 0x00010000, "comp"
-HKR, Ndi, HelpText, 0, "Helps"
-HKR, Ndi\Interfaces, UpperRange, 0, "noupper"
-HKR, Ndi\Interfaces, LowerRange, 0, "netbios"
-)";
+    std::string reg = component_reg("noupper", "netbios");
     auto found = codes_of(software_inf("NetClient", "{4D36E974-E325-11CE-BFC1-08002BE10318}", reg, "0x0",
                                        "[C.ndi.PrintProvider]\nPrintProviderName = \"x\"\n"));
-    EXPECT_TRUE(has(found, "27: NET2715"));
-    EXPECT_TRUE(has(found, "15: NET2714"));
+    expect_has_all(found, {"27: NET2715", "15: NET2714"});
 }
 
 TEST(Seed_4_2_Lint, Seed_4_2_10_WinsockSectionNeedsRequiredValues) {

@@ -55,7 +55,7 @@ void check_version(Context& ctx) {
                       "Signature $Windows 95$ is for Windows 95/98 only; use \"$Windows NT$\" or \"$Chicago$\"");
         } else if (sig == "$chicago$") {
             const InfLine* compatible = version->find("Compatible");
-            if (!compatible || parse_number(compatible->field(0)) != 1)
+            if (!compatible || inf_number(compatible->field(0)) != 1)
                 ctx.error(signature->where, "NET2004",
                           "Signature $Chicago$ needs Compatible=1 in [Version] to install on Windows NT");
         } else if (sig != "$windows nt$") {

@@ -23,23 +23,10 @@ std::string enum_root_net_key() { return std::string(kCurrentControlSet) + "\\En
 
 std::string binding_paths_key() { return std::string(kCurrentControlSet) + "\\Control\\Network\\BindingPaths"; }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::string upper(std::string_view text) {
     std::string out(text);
     for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return out;
-}
-
-std::string trim(std::string_view text) {
-    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-    while (!text.empty() && blank(text.back())) text.remove_suffix(1);
-    return std::string(text);
 }
 
 std::string where(const SourceLocation& at) {
@@ -56,50 +43,8 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
     return out;
 }
 
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t comma = text.find(',', start);
-        if (comma == std::string_view::npos) comma = text.size();
-        std::string token = trim(text.substr(start, comma - start));
-        if (!token.empty()) out.push_back(std::move(token));
-        start = comma + 1;
-    }
-    return out;
-}
-
 bool contains_ci(const std::vector<std::string>& list, std::string_view item) {
     return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return inf_iequals(s, item); });
-}
-
-std::optional<int64_t> parse_number(std::string_view text, bool allow_negative) {
-    std::string t = trim(text);
-    std::string_view v = t;
-    bool negative = false;
-    if (!v.empty() && v.front() == '-') {
-        if (!allow_negative) return std::nullopt;
-        negative = true;
-        v.remove_prefix(1);
-    }
-    int base = 10;
-    if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-        base = 16;
-        v.remove_prefix(2);
-    }
-    if (v.empty()) return std::nullopt;
-    uint64_t value = 0;
-    for (char c : v) {
-        int digit;
-        if (c >= '0' && c <= '9') digit = c - '0';
-        else if (base == 16 && c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-        else if (base == 16 && c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-        else return std::nullopt;
-        value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(digit);
-        if (value > (uint64_t{1} << 62)) return std::nullopt;
-    }
-    auto signed_value = static_cast<int64_t>(value);
-    return negative ? -signed_value : signed_value;
 }
 
 std::string new_guid() {
@@ -145,7 +90,7 @@ std::optional<uint32_t> read_dword(Registry& reg, std::string_view key, std::str
     if (!value) return std::nullopt;
     if (value->type() == registry::ValueType::Dword) return value->as_dword();
     if (value->type() == registry::ValueType::Sz) {
-        auto n = parse_number(value->as_string());
+        auto n = inf_number(value->as_string(), /*allow_negative=*/false);
         if (n && *n >= 0 && *n <= 0xFFFFFFFFll) return static_cast<uint32_t>(*n);
     }
     return std::nullopt;

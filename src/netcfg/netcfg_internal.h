@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "netcfg/inf.h"
+#include "netcfg/inf_values.h"
 #include "netcfg/netcfg.h"
 #include "registry/registry.h"
 
@@ -45,24 +46,11 @@ std::string net_class_key();                                // CCS\Control\Class
 std::string enum_root_net_key();                            // CCS\Enum\ROOT\NET
 std::string binding_paths_key();                            // CCS\Control\Network\BindingPaths
 
-// Characteristics (seed §4.2.4).
-inline constexpr uint32_t NCF_VIRTUAL = 0x1;
-inline constexpr uint32_t NCF_SOFTWARE_ENUMERATED = 0x2;
-inline constexpr uint32_t NCF_PHYSICAL = 0x4;
-inline constexpr uint32_t NCF_NO_SERVICE = 0x10;
-inline constexpr uint32_t NCF_FILTER = 0x400;
-
-// ---- small text helpers -------------------------------------------------------------------
-std::string lower(std::string_view text);
+// ---- small text helpers (lower, trim, split_list: inf_values.h; numbers: inf_number, inf.h) ---
 std::string upper(std::string_view text);
-std::string trim(std::string_view text);
 std::string where(const SourceLocation& at);  // "file:line" (or "file")
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
-// Comma-separated tokens, trimmed, empty ones dropped (UpperRange, RequiredAll, FilterMediaTypes…).
-std::vector<std::string> split_list(std::string_view text);
 bool contains_ci(const std::vector<std::string>& list, std::string_view item);
-// Decimal or 0x-hex, optionally negative when `allow_negative`; nullopt when not a whole number.
-std::optional<int64_t> parse_number(std::string_view text, bool allow_negative = false);
 std::string new_guid();  // "{XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX}", random (RFC 4122 version 4)
 
 // ---- reading values -----------------------------------------------------------------------

@@ -8,8 +8,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "netcfg/netcfg.h"
 #include "registry/registry.h"
@@ -69,6 +73,33 @@ protected:
 
     std::string ccs(const std::string& rest) const { return std::string(kCurrentControlSet) + "\\" + rest; }
 
+    // The message of the NetcfgError `call` throws; nullopt when it returns.
+    static std::optional<std::string> error_of(const std::function<void()>& call) {
+        try {
+            call();
+        } catch (const NetcfgError& e) {
+            return e.what();
+        }
+        return std::nullopt;
+    }
+    // `call` must throw NetcfgError with each of `words` in its message.
+    static void expect_error(const std::function<void()>& call, std::initializer_list<std::string_view> words) {
+        std::optional<std::string> message = error_of(call);
+        ASSERT_TRUE(message) << "no NetcfgError";
+        for (std::string_view word : words) EXPECT_NE(message->find(word), std::string::npos) << *message;
+    }
+    // expect_error, and HKLM as it was before `call`.
+    void expect_refused(const std::function<void()>& call, std::initializer_list<std::string_view> words = {}) {
+        std::string before = snapshot();
+        expect_error(call, words);
+        EXPECT_EQ(snapshot(), before);
+    }
+    // expect_refused for installing `inf`, which must leave no file under the root either.
+    void expect_install_refused(const std::filesystem::path& inf, std::initializer_list<std::string_view> words) {
+        expect_refused([&] { install(*reg_, inf, options()); }, words);
+        EXPECT_EQ(files_under_root(), 0u);
+    }
+
 private:
     std::filesystem::path dir_, root_, src_;
     std::unique_ptr<registry::Registry> reg_;
@@ -85,6 +116,23 @@ inline std::string component_inf(const std::string& cls, const std::string& guid
 
 inline std::string net_trans_inf(const std::string& hw_id, const std::string& section, const std::string& body) {
     return component_inf("NetTrans", std::string(kNetTransClassGuid), hw_id, section, body);
+}
+
+// A Net adapter INF with one model, "<description>" = <section>, <hw_id>, in the Models section M;
+// `body` supplies the lines of [<section>] and any further sections.
+inline std::string net_inf(const std::string& description, const std::string& section, const std::string& hw_id,
+                           const std::string& body) {
+    return "[Version]\nSignature = \"$Windows NT$\"\nClass = Net\nClassGuid = " + std::string(kNetClassGuid) +
+           "\n[Manufacturer]\n\"Strata\" = M\n[M]\n\"" + description + "\" = " + section + ", " + hw_id + "\n[" + section +
+           "]\n" + body;
+}
+
+// [<ddinstall>.Services] with one AddService line (`flags` may be "") and its service-install
+// section [<install>]: a kernel driver, demand start, ServiceBinary = %12%\<service>.sys.
+inline std::string services_sections(const std::string& ddinstall, const std::string& service, const std::string& flags,
+                                     const std::string& install) {
+    return "[" + ddinstall + ".Services]\nAddService = " + service + ", " + flags + ", " + install + "\n[" + install +
+           "]\nServiceType = 1\nStartType = 3\nErrorControl = 1\nServiceBinary = %12%\\" + service + ".sys\n";
 }
 
 }  // namespace strata::netcfg::test

@@ -153,7 +153,7 @@ fs::path destination_dir(const InstallContext& ctx, const InfLine* entry) {
     int64_t dirid = 11;  // Windows' default when an INF names no DefaultDestDir
     std::string subdir;
     if (entry != nullptr) {
-        auto n = parse_number(entry->field(0), true);
+        auto n = inf_number(entry->field(0));
         if (!n) throw NetcfgError(where(entry->where) + ": \"" + entry->field(0) + "\" is not a DIRID");
         dirid = *n;
         subdir = windows_to_path(entry->field(1));

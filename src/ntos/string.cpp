@@ -19,24 +19,6 @@ constexpr char16_t kReplacement = 0xFFFD;
 constexpr std::size_t kMaxUnicodeBytes = 0xFFFC;
 constexpr std::size_t kMaxAnsiBytes = 0xFFFE;
 
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
 // Decodes one UTF-8 sequence at `in[i]`, advancing `i`; a malformed byte decodes to U+FFFD alone.
 char32_t decode_utf8(std::string_view in, std::size_t& i) noexcept {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(in[k]); };
@@ -124,6 +106,24 @@ std::u16string_view view(const UNICODE_STRING& string) noexcept {
 std::string_view view(const ANSI_STRING& string) noexcept {
     if (string.Buffer == nullptr) return {};
     return {string.Buffer, string.Length};
+}
+
+void append_utf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (c >> 18));
+        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
 }
 
 std::string to_utf8(std::u16string_view text) {

@@ -20,6 +20,8 @@ std::string_view view(const ANSI_STRING& string) noexcept;
 std::string to_utf8(std::u16string_view text);
 std::string to_utf8(const UNICODE_STRING& string);
 std::u16string to_utf16(std::string_view utf8);
+// Appends code point `c` (at most U+10FFFF; the caller replaces surrogates) to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t c);
 
 // Windows' simple upper-casing of one UTF-16 unit (RtlUpcaseUnicodeChar): one-to-one mappings for
 // ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and fullwidth ASCII; other units unchanged.

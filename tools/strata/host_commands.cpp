@@ -77,6 +77,8 @@ void add_start(CLI::App& app, Context& context) {
     cmd->callback([&context, options] {
         std::filesystem::path root = context.root();
         std::filesystem::create_directories(root);
+        // The registry, the drivers and the control socket are the host's: owner only.
+        std::filesystem::permissions(root, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
         if (std::optional<pid_t> pid = host::RootLock::holder(root))
             throw UsageError("a host is already running for " + root.string() + " (pid " + std::to_string(*pid) + ")");
         if (options->foreground) {
