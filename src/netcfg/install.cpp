@@ -29,6 +29,14 @@ constexpr std::string_view kStoredEntries[] = {"BusType", "EisaCompressedId", "A
 NetClass inf_class(const InfFile& inf) {
     const InfSection* version = inf.section("Version");
     if (version == nullptr) throw NetcfgError(inf.file_name() + ": no [Version] section");
+    // Seed §4.2.2: $Windows NT$ installs; $Chicago$ only with Compatible=1; $Windows 95$ never.
+    auto signature = version->value("Signature");
+    std::string sig = lower(trim(signature.value_or("")));
+    if (sig != "$windows nt$" && sig != "$chicago$")
+        throw NetcfgError(where(version->where) + ": Signature " + signature.value_or("(missing)") +
+                          " is not $Windows NT$ or $Chicago$; Windows 2000 and later do not install it");
+    if (sig == "$chicago$" && trim(version->value("Compatible").value_or("")) != "1")
+        throw NetcfgError(where(version->where) + ": a $Chicago$ network INF needs Compatible=1 to install");
     auto name = version->value("Class");
     auto guid = version->value("ClassGuid");
     NetClass cls = name ? class_from_name(*name) : guid ? class_from_guid(*guid) : NetClass::Unknown;

@@ -153,6 +153,23 @@ TEST_F(Install, AddRegBadDataIsAnErrorNamingTheLine) {
     expect_install_refused(src() / "netbad.inf", {"netbad.inf:17"});  // a 2-byte DWORD
 }
 
+TEST_F(Install, Seed_4_2_2_SignatureDecidesWhetherWindowsInstallsIt) {
+    std::string body = net_trans_inf("strata_sig", "sig.ndi", "Characteristics = 0\n");
+    auto with_signature = [&](const std::string& signature) {
+        std::string text = body;
+        text.replace(text.find("\"$Windows NT$\""), 14, signature);
+        return text;
+    };
+    write("net95.inf", with_signature("\"$Windows 95$\""));
+    expect_install_refused(src() / "net95.inf", {"net95.inf", "$Windows 95$"});
+    write("netchicago.inf", with_signature("$Chicago$"));
+    expect_install_refused(src() / "netchicago.inf", {"netchicago.inf", "Compatible=1"});
+    write("netchicago1.inf", with_signature("$Chicago$\nCompatible = 1"));
+    std::vector<Component> installed = install(reg(), src() / "netchicago1.inf", options());
+    ASSERT_EQ(installed.size(), 1u);
+    EXPECT_EQ(installed[0].component_id, "strata_sig");
+}
+
 TEST_F(Install, DelRegDeletesValuesKeysAndMultiSzStrings) {
     write("netdel.inf", net_trans_inf("strata_del", "del.ndi", R"(Characteristics = 0
 AddReg = del.add

@@ -399,7 +399,7 @@ TEST(Seed_4_2_Lint, Seed_4_2_2_ClassGuidMustNameANetworkClass) {
     EXPECT_TRUE(has(codes_of(inf), "4: NET2006"));
     std::string other = adapter_inf();
     other.replace(other.find("{4D36E972"), 9, "{4D36E973");
-    EXPECT_TRUE(has(codes_of(other), "4: NET2007"));  // Setup installs by GUID: warning only
+    EXPECT_TRUE(has(codes_of(other), "4: NET2007"));  // installs as the Class it names: warning only
 }
 
 TEST(Seed_4_2_Lint, Seed_4_2_3_SoftwareHwIdIsProviderUnderscoreProduct) {
