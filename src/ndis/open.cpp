@@ -20,6 +20,7 @@ void finish_close(Open& open) {
     Library& library = Library::instance();
     std::lock_guard lock(library.mutex);
     open.state.store(OpenState::Closed);
+    open.miniport->counters.absorb(open.counters, kSendCounters);
     auto& opens = open.protocol->opens;
     opens.erase(std::remove(opens.begin(), opens.end(), &open), opens.end());
     HandleTable::instance().erase(open.handle);
@@ -46,15 +47,10 @@ void set_open_adapter_pends(bool pends) noexcept { g_open_pends.store(pends); }
 
 void Open::send_complete(PNDIS_PACKET packet, NDIS_STATUS status) noexcept {
     if (status == NDIS_STATUS_SUCCESS) {
-        std::uint64_t bytes = packet_bytes(packet);
         counters.add(Counter::SentPackets);
-        counters.add(Counter::SentBytes, bytes);
-        miniport->counters.add(Counter::SentPackets);
-        miniport->counters.add(Counter::SentBytes, bytes);
+        counters.add(Counter::SentBytes, packet_bytes(packet));
     } else {
-        Counter reason = status == NDIS_STATUS_CLOSING ? Counter::SendClosing : Counter::SendFailed;
-        counters.add(reason);
-        miniport->counters.add(reason);
+        counters.add(status == NDIS_STATUS_CLOSING ? Counter::SendClosing : Counter::SendFailed);
     }
     protocol->chars.SendCompleteHandler(binding_context, packet, status);
     send_finished();

@@ -203,6 +203,8 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
     IndicationScope scope(*m);
     std::array<std::uint8_t, kMaxFrameSize> scratch;
     bool resources = false;
+    // The adapter's counters are added once per indication, not per packet.
+    std::uint64_t indicated = 0, indicated_bytes = 0, runts = 0, untaken = 0;
     for (UINT i = 0; i < NumberOfPackets; ++i) {
         PNDIS_PACKET packet = ReceivedPackets[i];
         PacketHeader* header = header_of(packet);
@@ -214,11 +216,11 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         resources = resources || NDIS_GET_PACKET_STATUS(packet) == NDIS_STATUS_RESOURCES;
         Frame frame = view_frame(packet, scratch);
         if (frame.size < kEthHeaderSize) {
-            m->counters.add(Counter::Runt);
+            ++runts;
             continue;
         }
-        m->counters.add(Counter::ReceivedPackets);
-        m->counters.add(Counter::ReceivedBytes, frame.size);
+        ++indicated;
+        indicated_bytes += frame.size;
         header->holder = m;
         header->path_state = PacketPath::Indicated;
         header->receive_refs.store(kIndicationBias, std::memory_order_relaxed);
@@ -241,7 +243,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
             INT count = handler(open->binding_context, packet);
             if (count > 0) held += count;
         });
-        if (!taken) m->counters.add(Counter::Filtered);
+        if (!taken) ++untaken;
         if (held == 0) {
             header->receive_refs.store(0, std::memory_order_relaxed);
             header->path_state = PacketPath::Allocator;
@@ -253,6 +255,10 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
             kIndicationBias - held)
             m->return_packet_to_miniport(packet);
     }
+    m->counters.add(Counter::ReceivedPackets, indicated);
+    m->counters.add(Counter::ReceivedBytes, indicated_bytes);
+    if (runts != 0) m->counters.add(Counter::Runt, runts);
+    if (untaken != 0) m->counters.add(Counter::Filtered, untaken);
     complete_receives(*m);
 }
 

@@ -220,14 +220,10 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
     if (status != NDIS_STATUS_PENDING) {
         header_of(Packet)->path_state = PacketPath::Allocator;
         if (status == NDIS_STATUS_SUCCESS) {
-            std::uint64_t bytes = packet_bytes(Packet);
             open->counters.add(Counter::SentPackets);
-            open->counters.add(Counter::SentBytes, bytes);
-            m.counters.add(Counter::SentPackets);
-            m.counters.add(Counter::SentBytes, bytes);
+            open->counters.add(Counter::SentBytes, packet_bytes(Packet));
         } else {
             open->counters.add(Counter::SendFailed);
-            m.counters.add(Counter::SendFailed);
         }
         open->send_finished();
     }

@@ -45,6 +45,8 @@ std::vector<AdapterStats> adapter_stats() {
         adapter.packets_returned = m->returns.load();
         adapter.reset_in_progress = m->reset_in_progress.load();
         m->for_each_open([&](Open* open) {
+            if (open->state.load() == OpenState::Closed) return;
+            for (Counter c : kSendCounters) adapter.counters[static_cast<unsigned>(c)] += open->counters.total(c);
             BindingStats binding;
             binding.protocol = open->protocol->service.empty() ? open->protocol->name : open->protocol->service;
             binding.counters = totals(open->counters);

@@ -28,6 +28,11 @@ enum class Counter : unsigned {
     kCount
 };
 
+// Sends are counted per binding only (one fewer cache line touched per packet); an adapter's
+// send counters are its live bindings' plus what closed bindings left behind (absorb).
+inline constexpr std::array<Counter, 4> kSendCounters{Counter::SentPackets, Counter::SentBytes, Counter::SendFailed,
+                                                      Counter::SendClosing};
+
 inline constexpr std::array<std::string_view, static_cast<unsigned>(Counter::kCount)> kCounterNames{
     "sent_packets", "sent_bytes", "send_failed", "send_closing", "received_packets", "received_bytes",
     "filtered", "runt"};
@@ -43,6 +48,14 @@ public:
         } else {
             slots_[ntos::kMaxProcessors].values[index].fetch_add(n, std::memory_order_relaxed);
         }
+    }
+
+    // Adds `other`'s totals of `counters` to these (slow path: a binding closing).
+    template <std::size_t N>
+    void absorb(const TrafficCounters& other, const std::array<Counter, N>& counters) noexcept {
+        for (Counter counter : counters)
+            slots_[ntos::kMaxProcessors].values[static_cast<unsigned>(counter)].fetch_add(other.total(counter),
+                                                                                         std::memory_order_relaxed);
     }
 
     std::uint64_t total(Counter counter) const noexcept {
