@@ -73,8 +73,9 @@ protected:
         return result;
     }
 
+    // `--json` after the subcommand, as the issue writes `strata probe stats --json`.
     nlohmann::json json(std::vector<std::string> args) {
-        args.insert(args.begin(), "--json");
+        args.push_back("--json");
         Result r = run(args);
         EXPECT_EQ(r.status, 0) << r.err;
         return nlohmann::json::parse(r.out, nullptr, false);

@@ -455,7 +455,7 @@ void set_binding_enabled(registry::Registry& registry, const fs::path& root, std
         auto tx = registry.transaction();
         std::vector<PathRecord> records = Engine(registry, root).run();
         auto it = std::find_if(records.begin(), records.end(), [&](const PathRecord& r) { return inf_iequals(r.path.id, path_id); });
-        if (it == records.end()) throw NetcfgError("no binding path " + std::string(path_id) + " (see `strata bind list`)");
+        if (it == records.end()) throw NetcfgError("no binding path " + std::string(path_id) + " (see `strata bindings`)");
         if (!it->path.reason.empty()) throw NetcfgError("binding path " + it->path.id + ": " + it->path.reason);
         if (it->service.empty())
             throw NetcfgError("binding path " + it->path.id + ": its top component has no service to hold Linkage\\Disabled");

@@ -74,6 +74,20 @@ int main(int argc, char** argv) {
     cli::add_probe_commands(app, context);
     cli::add_registry_commands(app, context);
     cli::add_demo_command(app, context);
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--root") {
+            ++i;
+            continue;
+        }
+        if (arg.starts_with("-")) continue;
+        auto commands = app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(std::string(arg)); });
+        if (commands.empty()) {
+            std::fprintf(stderr, "strata: unknown command '%s' (see strata --help)\n", argv[i]);
+            return 2;
+        }
+        break;
+    }
     try {
         app.parse(argc, argv);
         return 0;
