@@ -205,6 +205,7 @@ void ServiceHost::wait_for_stop_request() {
 
 nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
     std::string cmd = request.value("cmd", "");
+    if (host_ == nullptr) throw HostError("the host is stopping");
     if (cmd == "status") return status();
     if (cmd == "stats") return stats();
     if (cmd == "stop") {

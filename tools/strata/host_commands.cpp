@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "cli.h"
@@ -49,8 +50,9 @@ int run_host(const std::filesystem::path& root, const StartOptions& options,
     try {
         host::ServiceHost service_host(root, options.processors, options.verify);
         service_host.start();
-        host::ControlServer server(root, [&](const nlohmann::json& request) { return service_host.handle(request); });
-        server.start();
+        auto server = std::make_unique<host::ControlServer>(
+            root, [&](const nlohmann::json& request) { return service_host.handle(request); });
+        server->start();
         std::thread signal_thread([&] {
             int signal = 0;
             sigwait(&signals, &signal);
@@ -60,6 +62,7 @@ int run_host(const std::filesystem::path& root, const StartOptions& options,
         service_host.wait_for_stop_request();
         pthread_kill(signal_thread.native_handle(), SIGTERM);
         signal_thread.join();
+        server.reset();  // no request may reach the host while it shuts down
         service_host.stop();
         return 0;
     } catch (const std::exception& e) {
