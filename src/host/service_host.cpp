@@ -223,7 +223,6 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
         std::string service = request.value("service", "");
         if (host_->driver_loaded(service)) throw HostError("service " + service + " is already running");
         load(service);
-        sc_started_.push_back(service);
         return nlohmann::json::object();
     }
     if (cmd == "sc-stop") {
@@ -233,7 +232,6 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
             if (ndis::iequals(e.service, service))
                 throw HostError("service " + service + " is bound to " + e.device_name + ": disable its bindings first");
         host_->unload_driver(service);
-        std::erase_if(sc_started_, [&](const std::string& s) { return ndis::iequals(s, service); });
         return nlohmann::json::object();
     }
     if (cmd == "probe-send") return probe_send(request);

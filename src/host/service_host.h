@@ -63,7 +63,6 @@ private:
     std::unique_ptr<Host> host_;
     std::vector<std::string> started_devices_;  // device names (\Device\{GUID}) in start order
     std::vector<Edge> edges_;                    // bindings in bind order
-    std::vector<std::string> sc_started_;        // non-PnP services started with `sc start`
 
     std::mutex stop_mutex_;
     std::condition_variable stop_requested_cv_;
