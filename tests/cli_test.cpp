@@ -196,6 +196,18 @@ TEST_F(Cli, FailingDriverEntryStopsTheStart) {
     EXPECT_EQ(registry_text(), before);
 }
 
+TEST_F(Cli, DeviceTheRunningHostCannotStartIsTakenBack) {
+    ASSERT_EQ(run({"install", driver_file("netfailentry.inf")}).status, 0);
+    ASSERT_EQ(run({"start"}).status, 0);
+    std::string before = registry_text();
+    Result r = run({"device", "add", "strata_failentry", "--name", "broken"});
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(one_line(r.err)) << r.err;
+    EXPECT_NE(r.err.find("test_failentry"), std::string::npos) << r.err;
+    EXPECT_EQ(registry_text(), before);
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
+
 TEST_F(Cli, UnknownAdaptersAndServicesAreNamed) {
     install_loop_and_probe();
     ASSERT_EQ(run({"start"}).status, 0);

@@ -3,6 +3,7 @@
 // DESIGN.md "netcfg"). Every change is one registry transaction; a running host picks it up.
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "cli.h"
 #include "netcfg/lint.h"
@@ -20,6 +21,12 @@ auto change_registry(registry::Registry& reg, const std::filesystem::path& root,
     netcfg::update_bindings(reg, root);
     tx.commit();
     return result;
+}
+
+// Every key under `path`, for taking back what a failed device add created.
+void collect_keys(registry::Registry& reg, const std::string& path, std::set<std::string>& keys) {
+    keys.insert(path);
+    for (const std::string& sub : reg.subkeys(path)) collect_keys(reg, path + "\\" + sub, keys);
 }
 
 void report_host_errors(const std::vector<std::string>& errors) {
@@ -163,14 +170,21 @@ void add_device(CLI::App& app, Context& context) {
         }
         std::filesystem::path root = context.root();
         registry::Registry reg(root);
+        std::set<std::string> keys_before;
+        collect_keys(reg, "HKLM", keys_before);
         netcfg::Device device =
             change_registry(reg, root, [&] { return netcfg::add_device(reg, root, *hwid, *name, values); });
         std::vector<std::string> errors = notify_host(context);
         for (const std::string& e : errors) {
             if (e.find("device " + device.name + ":") != 0) continue;
-            // The host could not start it: take the instance back out so the registry is as before.
+            // The host could not start it: take the instance and every key the add created (its
+            // service's included) back out, so the registry is as before.
             change_registry(reg, root, [&] {
                 netcfg::remove_device(reg, device.name);
+                std::set<std::string> keys_after;
+                collect_keys(reg, "HKLM", keys_after);
+                for (auto key = keys_after.rbegin(); key != keys_after.rend(); ++key)
+                    if (!keys_before.contains(*key)) reg.delete_key(*key);
                 return 0;
             });
             notify_host(context);
