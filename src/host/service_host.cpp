@@ -100,6 +100,11 @@ void ServiceHost::start() {
     }
 }
 
+bool ServiceHost::started(std::string_view device_name) const {
+    return std::any_of(started_devices_.begin(), started_devices_.end(),
+                       [&](const std::string& n) { return ndis::iequals(n, device_name); });
+}
+
 std::vector<std::string> ServiceHost::reconcile() {
     std::vector<std::string> errors;
     registry::Registry& reg = host_->registry();
@@ -119,9 +124,7 @@ std::vector<std::string> ServiceHost::reconcile() {
     for (const netcfg::Device& device : devices) {
         // A filter's virtual miniport is initialized by its IM driver, not by PnP.
         if (device.virtual_miniport) continue;
-        bool running = std::any_of(started_devices_.begin(), started_devices_.end(),
-                                   [&](const std::string& n) { return ndis::iequals(n, device.device_name); });
-        if (running) continue;
+        if (started(device.device_name)) continue;
         try {
             load(device.service);
         } catch (const HostError& e) {
@@ -142,10 +145,8 @@ std::vector<std::string> ServiceHost::reconcile() {
         if (!path.enabled) continue;
         for (const netcfg::Binding& edge : path.edges) {
             if (edge.upper_service.empty()) continue;
-            bool lower_running = std::any_of(started_devices_.begin(), started_devices_.end(),
-                                             [&](const std::string& n) { return ndis::iequals(n, edge.lower_device_name); });
             Edge e{edge.upper_service, edge.lower_device_name};
-            if (lower_running && std::find(wanted.begin(), wanted.end(), e) == wanted.end()) wanted.push_back(e);
+            if (started(edge.lower_device_name) && std::find(wanted.begin(), wanted.end(), e) == wanted.end()) wanted.push_back(e);
         }
     }
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it)
@@ -242,8 +243,7 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
 nlohmann::json ServiceHost::status() const {
     nlohmann::json devices = nlohmann::json::array();
     for (const netcfg::Device& d : netcfg::devices(host_->registry())) {
-        bool running = std::any_of(started_devices_.begin(), started_devices_.end(),
-                                   [&](const std::string& n) { return ndis::iequals(n, d.device_name); });
+        bool running = started(d.device_name);
         devices.push_back({{"name", d.name}, {"device", d.device_name}, {"service", d.service},
                            {"state", running ? "running" : "stopped"}});
     }

@@ -11,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,7 @@ private:
     // Brings the running state to what the registry says; returns one line per failure.
     std::vector<std::string> reconcile();
     void load(const std::string& service);
+    bool started(std::string_view device_name) const;  // MiniportInitialize done, not yet halted
     void unbind_device(const std::string& device_name);
     void stop_device(const std::string& name);
     nlohmann::json status() const;

@@ -1,6 +1,7 @@
 // netcfg_commands.cpp — `strata install|uninstall|lint|components|bindings|bind|device`: the
 // netcfg -l/-i/-u, InfVerif and devcon tools of Windows over our registry (seed 003 ch. 4;
-// DESIGN.md "netcfg"). Every change is one registry transaction; a running host picks it up.
+// DESIGN.md "netcfg"). Each netcfg call is one registry transaction that also recomputes the
+// bindings; a running host picks the change up.
 #include <iostream>
 #include <map>
 #include <set>
@@ -12,16 +13,6 @@
 
 namespace strata::cli {
 namespace {
-
-// Applies `change` and the binding engine's update in one transaction.
-template <typename F>
-auto change_registry(registry::Registry& reg, const std::filesystem::path& root, F&& change) {
-    auto tx = reg.transaction();
-    auto result = change();
-    netcfg::update_bindings(reg, root);
-    tx.commit();
-    return result;
-}
 
 // Every key under `path`, for taking back what a failed device add created.
 void collect_keys(registry::Registry& reg, const std::string& path, std::set<std::string>& keys) {
@@ -49,7 +40,7 @@ void add_install(CLI::App& app, Context& context) {
         std::filesystem::path root = context.root();
         registry::Registry reg(root);
         netcfg::InstallOptions options{root, model->empty() ? std::nullopt : std::optional<std::string>(*model)};
-        auto installed = change_registry(reg, root, [&] { return netcfg::install(reg, *inf, options); });
+        auto installed = netcfg::install(reg, *inf, options);
         report_host_errors(notify_host(context));
         if (context.json) {
             nlohmann::json list = nlohmann::json::array();
@@ -72,10 +63,7 @@ void add_uninstall(CLI::App& app, Context& context) {
     cmd->callback([&context, id] {
         std::filesystem::path root = context.root();
         registry::Registry reg(root);
-        change_registry(reg, root, [&] {
-            netcfg::uninstall(reg, root, *id);
-            return 0;
-        });
+        netcfg::uninstall(reg, root, *id);
         report_host_errors(notify_host(context));
         if (!context.json) std::printf("uninstalled %s\n", id->c_str());
     });
@@ -172,21 +160,19 @@ void add_device(CLI::App& app, Context& context) {
         registry::Registry reg(root);
         std::set<std::string> keys_before;
         collect_keys(reg, "HKLM", keys_before);
-        netcfg::Device device =
-            change_registry(reg, root, [&] { return netcfg::add_device(reg, root, *hwid, *name, values); });
+        netcfg::Device device = netcfg::add_device(reg, root, *hwid, *name, values);
         std::vector<std::string> errors = notify_host(context);
         for (const std::string& e : errors) {
             if (e.find("device " + device.name + ":") != 0) continue;
             // The host could not start it: take the instance and every key the add created (its
             // service's included) back out, so the registry is as before.
-            change_registry(reg, root, [&] {
-                netcfg::remove_device(reg, device.name);
-                std::set<std::string> keys_after;
-                collect_keys(reg, "HKLM", keys_after);
-                for (auto key = keys_after.rbegin(); key != keys_after.rend(); ++key)
-                    if (!keys_before.contains(*key)) reg.delete_key(*key);
-                return 0;
-            });
+            auto tx = reg.transaction();
+            netcfg::remove_device(reg, device.name);
+            std::set<std::string> keys_after;
+            collect_keys(reg, "HKLM", keys_after);
+            for (auto key = keys_after.rbegin(); key != keys_after.rend(); ++key)
+                if (!keys_before.contains(*key)) reg.delete_key(*key);
+            tx.commit();
             notify_host(context);
             throw UsageError(e);
         }
@@ -207,10 +193,7 @@ void add_device(CLI::App& app, Context& context) {
         registry::Registry reg(root);
         if (!netcfg::find_device(reg, *remove_name)) throw UsageError("no device named " + *remove_name);
         ask_host(context, {{"cmd", "device-stop"}, {"name", *remove_name}});
-        change_registry(reg, root, [&] {
-            netcfg::remove_device(reg, *remove_name);
-            return 0;
-        });
+        netcfg::remove_device(reg, *remove_name);
         report_host_errors(notify_host(context));
         if (!context.json) std::printf("removed %s\n", remove_name->c_str());
     });
