@@ -66,7 +66,13 @@ public:
     std::vector<std::string> loaded_drivers() const;
     // Unbinds every protocol bound to the adapter, then halts it.
     NDIS_STATUS remove_adapter(std::string_view device_name);
+    // The initialised adapters, in initialisation order.
     std::vector<AdapterInfo> adapters() const;
+    // Whether MiniportInitialize of the adapter succeeded and it has not been halted. For an
+    // intermediate driver's virtual miniport, add_adapter/start_adapter only start the device:
+    // it initialises when the IM calls NdisIMInitializeDeviceInstanceEx for it (at once if it
+    // already did), and halts when the IM calls NdisIMDeInitializeDeviceInstance.
+    bool adapter_running(std::string_view device_name) const;
 
     // Calls the protocol's ProtocolBindAdapter for the adapter and waits for
     // NdisCompleteBindAdapter when it pends. Returns the bind status.

@@ -7,6 +7,7 @@
 
 #include "host/driver_image.h"
 #include "ndis/binding.h"
+#include "ndis/intermediate.h"
 #include "ndis/library.h"
 #include "ntos/processor.h"
 #include "ntos/work_item.h"
@@ -40,7 +41,6 @@ struct Host::Impl {
     HostOptions options;
     std::unique_ptr<registry::Registry> registry;
     std::vector<std::unique_ptr<host::DriverImage>> images;
-    std::vector<AdapterInfo> adapters;
     std::string last_error;
 
     host::DriverImage* image(std::string_view service) const {
@@ -108,8 +108,8 @@ struct Host::Impl {
     }
 
     void remove_adapter_record(ndis::Miniport& m) {
-        ndis::halt_miniport(m);
-        std::erase_if(adapters, [&](const AdapterInfo& a) { return ndis::iequals(a.device_name, m.device_name); });
+        if (m.driver->layered) ndis::stop_virtual_device(*m.driver, m.device_name);
+        else ndis::halt_miniport(m);
     }
 };
 
@@ -202,6 +202,15 @@ NDIS_STATUS Host::start_adapter(std::string_view service, std::string_view insta
     if (driver == nullptr || !driver->registered) return NDIS_STATUS_ADAPTER_NOT_FOUND;
     std::string device_name = "\\Device\\" + std::string(instance_id);
     if (ndis::Library::instance().find_miniport(device_name) != nullptr) return NDIS_STATUS_ALREADY_MAPPED;
+    if (driver->layered) {
+        // An IM's virtual miniport: initialised now only if the IM already asked for it.
+        if (adapter != nullptr) *adapter = AdapterInfo{std::string(service), device_name, std::string(instance_key),
+                                                       NdisMedium802_3};
+        NDIS_STATUS status = ndis::start_virtual_device(*driver, device_name, instance_key);
+        if (ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name); m != nullptr && adapter != nullptr)
+            adapter->medium = m->medium;
+        return status;
+    }
     auto fresh = std::make_unique<ndis::Miniport>();
     fresh->driver = driver;
     fresh->device_name = device_name;
@@ -210,9 +219,7 @@ NDIS_STATUS Host::start_adapter(std::string_view service, std::string_view insta
     ndis::Miniport* m = ndis::Library::instance().add_miniport(std::move(fresh));
     NDIS_STATUS status = ndis::initialize_miniport(*m);
     if (status != NDIS_STATUS_SUCCESS) return status;
-    AdapterInfo info{std::string(service), m->device_name, std::string(instance_key), m->medium};
-    impl_->adapters.push_back(info);
-    if (adapter != nullptr) *adapter = info;
+    if (adapter != nullptr) *adapter = AdapterInfo{std::string(service), m->device_name, std::string(instance_key), m->medium};
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -225,13 +232,37 @@ std::vector<std::string> Host::loaded_drivers() const {
 }
 
 NDIS_STATUS Host::remove_adapter(std::string_view device_name) {
-    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
-    if (m == nullptr) return NDIS_STATUS_ADAPTER_NOT_FOUND;
-    impl_->remove_adapter_record(*m);
-    return NDIS_STATUS_SUCCESS;
+    ndis::Library& library = ndis::Library::instance();
+    if (ndis::Miniport* m = library.find_miniport(device_name)) {
+        impl_->remove_adapter_record(*m);
+        return NDIS_STATUS_SUCCESS;
+    }
+    // A virtual miniport whose IM has not asked for it (or has let it go) is only a started device.
+    for (const std::string& service : loaded_drivers()) {
+        ndis::MiniportDriver* driver = library.find_miniport_driver(service);
+        if (driver == nullptr || !driver->layered) continue;
+        std::lock_guard lock(library.mutex);
+        for (const ndis::VirtualDevice& device : driver->virtual_devices) {
+            if (!device.present || !ndis::iequals(device.device_name, device_name)) continue;
+            ndis::stop_virtual_device(*driver, device_name);
+            return NDIS_STATUS_SUCCESS;
+        }
+    }
+    return NDIS_STATUS_ADAPTER_NOT_FOUND;
 }
 
-std::vector<AdapterInfo> Host::adapters() const { return impl_->adapters; }
+std::vector<AdapterInfo> Host::adapters() const {
+    std::vector<AdapterInfo> out;
+    for (ndis::Miniport* m : ndis::Library::instance().miniports())
+        if (m->state.load() == ndis::MiniportState::Running)
+            out.push_back(AdapterInfo{m->driver->service, m->device_name, m->instance_key, m->medium});
+    return out;
+}
+
+bool Host::adapter_running(std::string_view device_name) const {
+    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    return m != nullptr && m->state.load() == ndis::MiniportState::Running;
+}
 
 NDIS_STATUS Host::bind(std::string_view protocol_service, std::string_view device_name) {
     ndis::Protocol* protocol = ndis::Library::instance().find_protocol(protocol_service);

@@ -19,6 +19,7 @@ const char* handle_kind_name(HandleKind kind) noexcept {
     case HandleKind::WrapperConfig: return "WrapperConfigurationContext";
     case HandleKind::BindContext: return "BindContext";
     case HandleKind::UnbindContext: return "UnbindContext";
+    case HandleKind::LayeredDriver: return "DriverHandle";
     }
     return "?";
 }

@@ -23,6 +23,7 @@ enum class HandleKind : std::uint8_t {
     WrapperConfig,   // WrapperConfigurationContext passed to MiniportInitialize
     BindContext,     // ProtocolBindAdapter's BindContext
     UnbindContext,   // ProtocolUnbindAdapter's UnbindContext
+    LayeredDriver,   // NdisIMRegisterLayeredMiniport's DriverHandle
 };
 
 const char* handle_kind_name(HandleKind kind) noexcept;

@@ -38,6 +38,7 @@ struct Miniport {
     NDIS_HANDLE handle = nullptr;
     MiniportDriver* driver = nullptr;
     NDIS_HANDLE context = nullptr;  // MiniportAdapterContext
+    NDIS_HANDLE device_context = nullptr;  // an IM's virtual miniport: NdisIMInitializeDeviceInstanceEx's DeviceContext
     std::string device_name;        // \Device\{NetCfgInstanceId}
     std::u16string device_name_utf16;
     std::string instance_key;       // registry key of the adapter instance

@@ -165,6 +165,7 @@ public:
         header->holder = nullptr;
         header->receive_refs.store(0, std::memory_order_relaxed);
         header->path_state = PacketPath::Allocator;
+        header->stack_top = 0;
         return packet;
     }
     void release(PacketHeader* header) noexcept {
@@ -192,7 +193,8 @@ NDIS_STATUS PacketPool::open(std::size_t capacity, std::size_t protocol_reserved
     oob_offset_ = oob_offset_for(protocol_reserved);
     packet_span_ = packet_span_for(protocol_reserved);
     protocol_id_.store(NDIS_PROTOCOL_ID_DEFAULT, std::memory_order_relaxed);
-    const std::size_t stride = round_up(sizeof(PacketHeader) + packet_span_, alignof(PacketHeader));
+    const std::size_t stack_offset = round_up(sizeof(PacketHeader) + packet_span_, alignof(PacketStackLevel));
+    const std::size_t stride = round_up(stack_offset + kPacketStackDepth * sizeof(PacketStackLevel), alignof(PacketHeader));
     try {
         store_.emplace(capacity);
     } catch (const std::bad_alloc&) {
@@ -211,6 +213,8 @@ NDIS_STATUS PacketPool::open(std::size_t capacity, std::size_t protocol_reserved
         header->magic = kPacketHeaderMagic;
         header->pool = this;
         header->path_state = PacketPath::Free;
+        header->stack = reinterpret_cast<PacketStackLevel*>(reinterpret_cast<std::byte*>(header) + stack_offset);
+        for (std::uint8_t level = 0; level < kPacketStackDepth; ++level) std::construct_at(header->stack + level);
         store_->seed(header);
     }
     set_state(PoolState::Live);

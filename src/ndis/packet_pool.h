@@ -201,17 +201,45 @@ enum class PacketPath : std::uint8_t {
 
 inline constexpr std::uint32_t kPacketHeaderMagic = 0x544B504Eu;  // "NPKT"
 
-// Private bookkeeping in front of every pool packet. The pool owns magic and pool; the NDIS data
-// path owns holder, receive_refs, path_state (except Free) and sequence.
+// NDIS 5.1 packet stacking (NdisIMGetCurrentPacketStack): an intermediate driver may pass the
+// descriptor it was given to the next driver instead of replacing it. Each layer the packet passes
+// through this way gets one level: its NDIS_PACKET_STACK (IMReserved for the IM) and the data-path
+// state NDIS keeps for that layer. Level 0 is the packet's own state in its PacketHeader.
+inline constexpr std::uint8_t kPacketStackDepth = 4;
+
+struct PacketStackLevel {
+    NDIS_PACKET_STACK stack;                 // what NdisIMGetCurrentPacketStack returns for the level
+    void* holder;                            // levels >= 1: the binding or adapter holding it there
+    std::atomic<std::int32_t> receive_refs;  // levels >= 1
+    PacketPath path_state;                   // levels >= 1
+};
+
+// Private bookkeeping in front of every pool packet. The pool owns magic, pool and stack; the NDIS
+// data path owns holder, receive_refs, path_state (except Free), sequence and stack_top.
 struct alignas(64) PacketHeader {
     std::uint32_t magic;                     // kPacketHeaderMagic for the life of the pool
     PacketPath path_state;                   // data-path ownership; Free only while on a free list
+    std::uint8_t stack_top;                  // the packet-stack level now in use (0 = not stacked)
     std::uint32_t sequence;                  // spare for the data path; the pool never touches it
     PacketPool* pool;                        // owning pool
     void* holder;                            // binding or adapter currently holding the packet
     std::atomic<std::int32_t> receive_refs;  // protocol holds outstanding after an indication
+    PacketStackLevel* stack;                 // kPacketStackDepth levels in the pool's slot
 };
 static_assert(sizeof(PacketHeader) == 64, "the NDIS_PACKET must follow its header on a cache-line boundary");
+
+// The data-path state of one level: the header's own fields for level 0, a stack level above.
+struct LevelState {
+    void*& holder;
+    PacketPath& path_state;
+    std::atomic<std::int32_t>& receive_refs;
+};
+inline LevelState level_state(PacketHeader* header, std::uint8_t level) noexcept {
+    if (level == 0) return {header->holder, header->path_state, header->receive_refs};
+    PacketStackLevel& l = header->stack[level];
+    return {l.holder, l.path_state, l.receive_refs};
+}
+inline LevelState top_state(PacketHeader* header) noexcept { return level_state(header, header->stack_top); }
 
 // O(1) conversions; valid only for packets that came from NdisAllocatePacket.
 inline PacketHeader* header_of(PNDIS_PACKET packet) noexcept {

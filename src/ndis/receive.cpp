@@ -14,6 +14,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
+#include "ndis/packet_stack.h"
 #include "ntos/irql.h"
 #include "verifier/verifier.h"
 
@@ -150,7 +151,9 @@ void indicate_loopback(Miniport& m, Open* sender, PNDIS_PACKET packet) {
 }
 
 void Miniport::return_packet_to_miniport(PNDIS_PACKET packet) {
-    header_of(packet)->path_state = PacketPath::Allocator;
+    PacketHeader* header = header_of(packet);
+    top_state(header).path_state = PacketPath::Allocator;
+    if (header->stack_top != 0) --header->stack_top;  // back to the level of the driver below the IM
     returns.fetch_add(1, std::memory_order_relaxed);
     if (driver->chars.ReturnPacketHandler == nullptr) {
         verifier::report(verifier::Rule::BadCall, driver->service, packet,
@@ -208,22 +211,29 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
     for (UINT i = 0; i < NumberOfPackets; ++i) {
         PNDIS_PACKET packet = ReceivedPackets[i];
         PacketHeader* header = header_of(packet);
-        if (header->path_state == PacketPath::Indicated) {
+        if (top_state(header).path_state == PacketPath::Indicated && !push_receive_level(header, *m)) [[unlikely]] {
             verifier::report(verifier::Rule::PacketNotOwned, m->driver->service, packet,
-                             "NdisMIndicateReceivePacket: packet is still held by protocols from an earlier indication");
+                             m->driver->layered
+                                 ? "NdisMIndicateReceivePacket: an intermediate driver indicated the descriptor it "
+                                   "was given with no packet-stack level left (NdisIMGetCurrentPacketStack)"
+                                 : "NdisMIndicateReceivePacket: packet is still held by protocols from an earlier "
+                                   "indication");
             continue;
         }
+        const std::uint8_t my_level = header->stack_top;
+        LevelState level = level_state(header, my_level);
         resources = resources || NDIS_GET_PACKET_STATUS(packet) == NDIS_STATUS_RESOURCES;
         Frame frame = view_frame(packet, scratch);
         if (frame.size < kEthHeaderSize) {
             ++runts;
+            if (my_level != 0) header->stack_top = my_level - 1;
             continue;
         }
         ++indicated;
         indicated_bytes += frame.size;
-        header->holder = m;
-        header->path_state = PacketPath::Indicated;
-        header->receive_refs.store(kIndicationBias, std::memory_order_relaxed);
+        level.holder = m;
+        level.path_state = PacketPath::Indicated;
+        level.receive_refs.store(kIndicationBias, std::memory_order_relaxed);
         std::int32_t held = 0;
         bool taken = false;
         m->for_each_open([&](Open* open) {
@@ -244,15 +254,18 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
             if (count > 0) held += count;
         });
         if (!taken) ++untaken;
-        if (held == 0) {
-            header->receive_refs.store(0, std::memory_order_relaxed);
-            header->path_state = PacketPath::Allocator;
+        // A deserialized miniport gets back every packet it did not mark RESOURCES through
+        // MiniportReturnPacket (it may not read the status after the call); a serialized one
+        // owns a packet nobody kept again when the call returns, its status saying so.
+        if (held == 0 && (resources || m->serialized())) {
+            level.receive_refs.store(0, std::memory_order_relaxed);
+            level.path_state = PacketPath::Allocator;
+            if (my_level != 0) header->stack_top = my_level - 1;
             if (!resources) NDIS_SET_PACKET_STATUS(packet, NDIS_STATUS_SUCCESS);
             continue;
         }
         NDIS_SET_PACKET_STATUS(packet, NDIS_STATUS_PENDING);
-        if (header->receive_refs.fetch_sub(kIndicationBias - held, std::memory_order_acq_rel) ==
-            kIndicationBias - held)
+        if (level.receive_refs.fetch_sub(kIndicationBias - held, std::memory_order_acq_rel) == kIndicationBias - held)
             m->return_packet_to_miniport(packet);
     }
     m->counters.add(Counter::ReceivedPackets, indicated);
@@ -270,13 +283,14 @@ extern "C" VOID NdisReturnPackets(PNDIS_PACKET* PacketsToReturn, UINT NumberOfPa
         PNDIS_PACKET packet = PacketsToReturn[i];
         if (packet == nullptr) continue;
         PacketHeader* header = header_of(packet);
-        if (header->path_state != PacketPath::Indicated) {
+        LevelState level = top_state(header);
+        if (level.path_state != PacketPath::Indicated) {
             verifier::report(verifier::Rule::PacketReturnMismatch, "", packet,
                              "NdisReturnPackets: packet was not indicated to a protocol or was returned too often");
             continue;
         }
-        auto* m = static_cast<Miniport*>(header->holder);
-        std::int32_t left = header->receive_refs.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        auto* m = static_cast<Miniport*>(level.holder);
+        std::int32_t left = level.receive_refs.fetch_sub(1, std::memory_order_acq_rel) - 1;
         if (left == 0) m->return_packet_to_miniport(packet);
     }
 }

@@ -8,6 +8,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
+#include "ndis/packet_stack.h"
 #include "ndis/receive.h"
 #include "verifier/verifier.h"
 
@@ -19,17 +20,22 @@ PNDIS_PACKET& queue_link(PNDIS_PACKET packet) noexcept {
     return *reinterpret_cast<PNDIS_PACKET*>(packet->WrapperReserved);
 }
 
+// The send at the packet's top level is over. A stacked level goes away with it: the packet is
+// back with the intermediate driver that passed it down (still Sending at the level below).
 Open* take_from_miniport(Miniport& m, PNDIS_PACKET packet, const char* function) noexcept {
     PacketHeader* header = header_of(packet);
-    if (header->path_state != PacketPath::Sending) {
+    LevelState level = top_state(header);
+    if (level.path_state != PacketPath::Sending) {
         char message[160];
         std::snprintf(message, sizeof message, "%s: packet %p was not given to the miniport for sending", function,
                       static_cast<void*>(packet));
         verifier::report(verifier::Rule::PacketNotOwned, m.driver->service, packet, message);
         return nullptr;
     }
-    header->path_state = PacketPath::Allocator;
-    return static_cast<Open*>(header->holder);
+    level.path_state = PacketPath::Allocator;
+    auto* open = static_cast<Open*>(level.holder);
+    if (header->stack_top != 0) --header->stack_top;
+    return open;
 }
 
 // A send NDIS finished itself (synchronous MiniportSend result, or a failure before the miniport).
@@ -44,13 +50,18 @@ bool mark_sending(Open& open, PNDIS_PACKET packet) noexcept {
         return false;
     }
     PacketHeader* header = header_of(packet);
-    if (header->path_state == PacketPath::Sending) {
+    if (top_state(header).path_state == PacketPath::Sending) [[unlikely]] {
+        if (push_send_level(header, open)) return true;
         verifier::report(verifier::Rule::PacketNotOwned, open.protocol->service, packet,
-                         "NdisSend: the packet is already being sent and was not completed");
+                         is_intermediate_send(header, open)
+                             ? "NdisSend: an intermediate driver passed down the descriptor it was given with no "
+                               "packet-stack level left (NdisIMGetCurrentPacketStack said none remained)"
+                             : "NdisSend: the packet is already being sent and was not completed");
         return false;
     }
-    header->holder = &open;
-    header->path_state = PacketPath::Sending;
+    LevelState level = top_state(header);
+    level.holder = &open;
+    level.path_state = PacketPath::Sending;
     return true;
 }
 
@@ -177,7 +188,9 @@ extern "C" VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET Pac
     open->sends_outstanding.fetch_add(accepted, std::memory_order_relaxed);
     if (open->state.load(std::memory_order_acquire) != OpenState::Open) {
         for (UINT i = 0; i < accepted; ++i) {
-            header_of(PacketArray[i])->path_state = PacketPath::Allocator;
+            PacketHeader* header = header_of(PacketArray[i]);
+            top_state(header).path_state = PacketPath::Allocator;
+            if (header->stack_top != 0) --header->stack_top;
             open->send_complete(PacketArray[i], NDIS_STATUS_CLOSING);
         }
         return;
@@ -218,7 +231,9 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         indicate_loopback(m, open, Packet);
     NDIS_STATUS status = chars.SendHandler(m.context, Packet, NdisGetPacketFlags(Packet));
     if (status != NDIS_STATUS_PENDING) {
-        header_of(Packet)->path_state = PacketPath::Allocator;
+        PacketHeader* header = header_of(Packet);
+        top_state(header).path_state = PacketPath::Allocator;
+        if (header->stack_top != 0) --header->stack_top;
         if (status == NDIS_STATUS_SUCCESS) {
             open->counters.add(Counter::SentPackets);
             open->counters.add(Counter::SentBytes, packet_bytes(Packet));
@@ -281,7 +296,7 @@ extern "C" VOID NdisCancelSendPackets(NDIS_HANDLE NdisBindingHandle, PVOID Cance
             PNDIS_PACKET* link = &m.send_queue_head;
             m.send_queue_tail = nullptr;
             while (PNDIS_PACKET packet = *link) {
-                if (header_of(packet)->holder == open && NDIS_GET_PACKET_CANCEL_ID(packet) == CancelId) {
+                if (top_state(header_of(packet)).holder == open && NDIS_GET_PACKET_CANCEL_ID(packet) == CancelId) {
                     *link = queue_link(packet);
                     queue_link(packet) = cancelled;
                     cancelled = packet;

@@ -96,13 +96,3 @@ extern "C" VOID NdisMResetComplete(NDIS_HANDLE MiniportAdapterHandle, NDIS_STATU
     }
     finish_reset(*m, Status, AddressingReset, true);
 }
-
-/* NdisCompletePnPEvent (ndis.h) — seed 003 §2.9 — IRQL <= DISPATCH_LEVEL
- * PnP event delivery arrives with the lifecycle work; until then no event is ever pended to a
- * protocol, so a completion is always one NDIS did not ask for. */
-extern "C" VOID NdisCompletePnPEvent(NDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNET_PNP_EVENT NetPnPEvent) {
-    (void)Status;
-    (void)NetPnPEvent;
-    verifier::report(verifier::Rule::CompletionWithoutCall, "", NdisBindingHandle,
-                     "NdisCompletePnPEvent: no PnP event is pending on this binding");
-}

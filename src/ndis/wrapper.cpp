@@ -1,4 +1,5 @@
-// wrapper.cpp — miniport driver registration: NdisMInitializeWrapper, NdisMRegisterMiniport,
+// wrapper.cpp — miniport driver registration: NdisMInitializeWrapper, NdisMRegisterMiniport (and
+// the characteristics checks NdisIMRegisterLayeredMiniport shares),
 // NdisMRegisterUnloadHandler, NdisTerminateWrapper (seed 003 §2.3, §2.3.1.1).
 #include <cstdio>
 #include <memory>
@@ -18,9 +19,9 @@ struct RequiredHandler {
     bool present;
 };
 
-NDIS_STATUS reject(MiniportDriver& driver, NDIS_STATUS status, const char* why) {
+NDIS_STATUS reject(MiniportDriver& driver, const char* api, NDIS_STATUS status, const char* why) {
     char message[256];
-    std::snprintf(message, sizeof message, "NdisMRegisterMiniport: %s", why);
+    std::snprintf(message, sizeof message, "%s: %s", api, why);
     verifier::report(verifier::Rule::BadCharacteristics, driver.service, driver.wrapper_handle, message);
     return status;
 }
@@ -51,18 +52,10 @@ extern "C" VOID NdisMInitializeWrapper(PNDIS_HANDLE NdisWrapperHandle, PVOID Sys
     *NdisWrapperHandle = raw->wrapper_handle;
 }
 
-/* NdisMRegisterMiniport (ndis.h) — seed 003 §2.3.1.1 — IRQL == PASSIVE_LEVEL
- * Validates the length against the declared version (3.0, 4.0, 5.0, 5.1: the seed lists 0x03
- * as valid for non-intermediate miniports) and the mandatory handlers, then keeps a
- * zero-extended copy of the characteristics. */
-extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
-                                             PNDIS_MINIPORT_CHARACTERISTICS MiniportCharacteristics,
-                                             UINT CharacteristicsLength) {
-    auto* driver = lookup<MiniportDriver>(NdisWrapperHandle, HandleKind::Wrapper, "NdisMRegisterMiniport");
-    if (driver == nullptr) return NDIS_STATUS_FAILURE;
-    if (MiniportCharacteristics == nullptr)
-        return reject(*driver, NDIS_STATUS_FAILURE, "MiniportCharacteristics is NULL");
-    const auto* chars = reinterpret_cast<const NDIS51_MINIPORT_CHARACTERISTICS*>(MiniportCharacteristics);
+NDIS_STATUS strata::ndis::register_characteristics(MiniportDriver& driver, const void* characteristics, UINT length,
+                                                   const char* api) {
+    if (characteristics == nullptr) return reject(driver, api, NDIS_STATUS_FAILURE, "MiniportCharacteristics is NULL");
+    const auto* chars = static_cast<const NDIS51_MINIPORT_CHARACTERISTICS*>(characteristics);
     UINT expected = 0;
     switch (chars->MajorNdisVersion * 10 + chars->MinorNdisVersion) {
     case 30: expected = sizeof(NDIS30_MINIPORT_CHARACTERISTICS); break;
@@ -73,14 +66,14 @@ extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
         char why[96];
         std::snprintf(why, sizeof why, "NDIS version %u.%u is not 3.0, 4.0, 5.0 or 5.1", chars->MajorNdisVersion,
                       chars->MinorNdisVersion);
-        return reject(*driver, NDIS_STATUS_BAD_VERSION, why);
+        return reject(driver, api, NDIS_STATUS_BAD_VERSION, why);
     }
     }
-    if (CharacteristicsLength < expected) {
+    if (length < expected) {
         char why[128];
-        std::snprintf(why, sizeof why, "CharacteristicsLength %u is shorter than %u for NDIS %u.%u",
-                      CharacteristicsLength, expected, chars->MajorNdisVersion, chars->MinorNdisVersion);
-        return reject(*driver, NDIS_STATUS_BAD_CHARACTERISTICS, why);
+        std::snprintf(why, sizeof why, "CharacteristicsLength %u is shorter than %u for NDIS %u.%u", length, expected,
+                      chars->MajorNdisVersion, chars->MinorNdisVersion);
+        return reject(driver, api, NDIS_STATUS_BAD_CHARACTERISTICS, why);
     }
     NDIS51_MINIPORT_CHARACTERISTICS copy{};
     std::memcpy(&copy, chars, expected);
@@ -96,13 +89,25 @@ extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
         if (!handler.present) {
             char why[96];
             std::snprintf(why, sizeof why, "mandatory %s is NULL", handler.name);
-            return reject(*driver, NDIS_STATUS_BAD_CHARACTERISTICS, why);
+            return reject(driver, api, NDIS_STATUS_BAD_CHARACTERISTICS, why);
         }
     }
     std::lock_guard lock(Library::instance().mutex);
-    driver->chars = copy;
-    driver->registered = true;
+    driver.chars = copy;
+    driver.registered = true;
     return NDIS_STATUS_SUCCESS;
+}
+
+/* NdisMRegisterMiniport (ndis.h) — seed 003 §2.3.1.1 — IRQL == PASSIVE_LEVEL
+ * Validates the length against the declared version (3.0, 4.0, 5.0, 5.1: the seed lists 0x03
+ * as valid for non-intermediate miniports) and the mandatory handlers, then keeps a
+ * zero-extended copy of the characteristics. */
+extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
+                                             PNDIS_MINIPORT_CHARACTERISTICS MiniportCharacteristics,
+                                             UINT CharacteristicsLength) {
+    auto* driver = lookup<MiniportDriver>(NdisWrapperHandle, HandleKind::Wrapper, "NdisMRegisterMiniport");
+    if (driver == nullptr) return NDIS_STATUS_FAILURE;
+    return register_characteristics(*driver, MiniportCharacteristics, CharacteristicsLength, "NdisMRegisterMiniport");
 }
 
 /* NdisMRegisterUnloadHandler (ndis.h) — seed 003 §2.3 — IRQL == PASSIVE_LEVEL */
