@@ -165,6 +165,15 @@ NDISAPI VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PPNDI
 NDISAPI VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportReceiveContext,
     PVOID HeaderBuffer, UINT HeaderBufferSize, PVOID LookaheadBuffer, UINT LookaheadBufferSize, UINT PacketSize);
 NDISAPI VOID NdisMEthIndicateReceiveComplete(NDIS_HANDLE MiniportAdapterHandle);
+/* Token Ring (802.5) and FDDI lookahead indications. Strata's adapters are Ethernet: an adapter
+ * whose selected medium is not the one indicated gets a verifier report and the frame is dropped;
+ * an 802.5/FDDI adapter's frames reach no protocol (no 802.5/FDDI filter yet, logged once). */
+NDISAPI VOID NdisMTrIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportReceiveContext,
+    PVOID HeaderBuffer, UINT HeaderBufferSize, PVOID LookaheadBuffer, UINT LookaheadBufferSize, UINT PacketSize);
+NDISAPI VOID NdisMTrIndicateReceiveComplete(NDIS_HANDLE MiniportAdapterHandle);
+NDISAPI VOID NdisMFddiIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE MiniportReceiveContext,
+    PVOID HeaderBuffer, UINT HeaderBufferSize, PVOID LookaheadBuffer, UINT LookaheadBufferSize, UINT PacketSize);
+NDISAPI VOID NdisMFddiIndicateReceiveComplete(NDIS_HANDLE MiniportAdapterHandle);
 NDISAPI VOID NdisMTransferDataComplete(NDIS_HANDLE MiniportAdapterHandle, PNDIS_PACKET Packet,
     NDIS_STATUS Status, UINT BytesTransferred);
 
@@ -196,6 +205,14 @@ NDISAPI NDIS_STATUS NdisIMInitializeDeviceInstanceEx(NDIS_HANDLE DriverHandle, P
 NDISAPI NDIS_STATUS NdisIMCancelInitializeDeviceInstance(NDIS_HANDLE DriverHandle, PNDIS_STRING DeviceInstance);
 NDISAPI NDIS_STATUS NdisIMDeInitializeDeviceInstance(NDIS_HANDLE NdisMiniportHandle);
 NDISAPI NDIS_HANDLE NdisIMGetDeviceContext(NDIS_HANDLE MiniportAdapterHandle);
+/* PnP events an IM forwards up from its protocol edge to the protocols bound to its virtual miniport. */
+NDISAPI NDIS_STATUS NdisIMNotifyPnPEvent(NDIS_HANDLE MiniportHandle, PNET_PNP_EVENT NetPnPEvent);
+/* Running a function in the virtual miniport's context (what a serialized miniport's handlers see). */
+typedef VOID (*W_MINIPORT_CALLBACK)(NDIS_HANDLE MiniportAdapterContext, PVOID CallbackContext);
+NDISAPI BOOLEAN NdisIMSwitchToMiniport(NDIS_HANDLE MiniportAdapterHandle, PNDIS_HANDLE SwitchHandle);
+NDISAPI VOID NdisIMRevertBack(NDIS_HANDLE MiniportAdapterHandle, NDIS_HANDLE SwitchHandle);
+NDISAPI NDIS_STATUS NdisIMQueueMiniportCallback(NDIS_HANDLE MiniportAdapterHandle, W_MINIPORT_CALLBACK CallbackRoutine,
+    PVOID CallbackContext);
 NDISAPI NDIS_STATUS NdisMQueryAdapterInstanceName(PNDIS_STRING pAdapterInstanceName, NDIS_HANDLE MiniportHandle);
 
 /* ---- Stand-alone control device for a miniport or IM driver -------------------------------------- */

@@ -229,4 +229,23 @@ typedef struct _NDIS_PM_PACKET_PATTERN {
     ULONG PatternFlags;
 } NDIS_PM_PACKET_PATTERN, *PNDIS_PM_PACKET_PATTERN;
 
+/* OID_GEN_SUPPORTED_GUIDS: a custom WMI GUID and the OID or status it maps to. */
+typedef struct _NDIS_GUID {
+    GUID Guid;
+    union {
+        NDIS_OID Oid;
+        NDIS_STATUS Status;
+    };
+    ULONG Size;   /* bytes of one element; -1 for variable-length strings */
+    ULONG Flags;  /* fNDIS_GUID_xxx */
+} NDIS_GUID, *PNDIS_GUID;
+
+#define fNDIS_GUID_TO_OID           0x00000001
+#define fNDIS_GUID_TO_STATUS        0x00000002
+#define fNDIS_GUID_ANSI_STRING      0x00000004
+#define fNDIS_GUID_UNICODE_STRING   0x00000008
+#define fNDIS_GUID_ARRAY            0x00000010
+#define fNDIS_GUID_ALLOW_READ       0x00000020
+#define fNDIS_GUID_ALLOW_WRITE      0x00000040
+
 #endif /* STRATA_NDIS_OIDS_H */

@@ -275,4 +275,23 @@ NDISAPI VOID NdisIMCopySendCompletePerPacketInfo(PNDIS_PACKET DstPacket, PNDIS_P
 
 STRATA_EXTERN_C_END
 
+/* C driver source: Microsoft's versions of these are macros. NdisChainBufferAt{Front,Back} expand
+ * to a { } block, so DDK code that leaves out the ';' after them compiles; the VA out-pointers
+ * accept any pointer type (PUCHAR *, ...) as Microsoft's assignments do. C++ sees the prototypes. */
+#if !defined(__cplusplus) && !defined(STRATA_BUILDING_LIBRARY)
+#define NdisChainBufferAtFront(_Packet, _Buffer) { (NdisChainBufferAtFront)((_Packet), (_Buffer)); }
+#define NdisChainBufferAtBack(_Packet, _Buffer) { (NdisChainBufferAtBack)((_Packet), (_Buffer)); }
+#define NdisQueryBuffer(_Buffer, _VirtualAddress, _Length) \
+    (NdisQueryBuffer)((_Buffer), (PVOID *)(_VirtualAddress), (_Length))
+#define NdisQueryBufferSafe(_Buffer, _VirtualAddress, _Length, _Priority) \
+    (NdisQueryBufferSafe)((_Buffer), (PVOID *)(_VirtualAddress), (_Length), (_Priority))
+#define NdisGetFirstBufferFromPacket(_Packet, _FirstBuffer, _FirstBufferVA, _FirstBufferLength, _TotalBufferLength) \
+    (NdisGetFirstBufferFromPacket)((_Packet), (_FirstBuffer), (PVOID *)(_FirstBufferVA), (_FirstBufferLength), \
+        (_TotalBufferLength))
+#define NdisGetFirstBufferFromPacketSafe(_Packet, _FirstBuffer, _FirstBufferVA, _FirstBufferLength, \
+        _TotalBufferLength, _Priority) \
+    (NdisGetFirstBufferFromPacketSafe)((_Packet), (_FirstBuffer), (PVOID *)(_FirstBufferVA), (_FirstBufferLength), \
+        (_TotalBufferLength), (_Priority))
+#endif
+
 #endif /* STRATA_NDIS_PACKET_H */

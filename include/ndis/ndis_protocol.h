@@ -130,6 +130,8 @@ NDISAPI VOID NdisReturnPackets(PNDIS_PACKET *PacketsToReturn, UINT NumberOfPacke
 /* The seed writes this NdisGetReceivePacket; the documented name is NdisGetReceivedPacket. */
 NDISAPI PNDIS_PACKET NdisGetReceivedPacket(NDIS_HANDLE NdisBindingHandle, NDIS_HANDLE MacContext);
 NDISAPI VOID NdisCancelSendPackets(NDIS_HANDLE NdisBindingHandle, PVOID CancelId);
+/* Sends and requests the binding has outstanding in the miniport below (NDIS 5.1). */
+NDISAPI NDIS_STATUS NdisQueryPendingIOCount(PVOID NdisBindingHandle, PULONG IoCount);
 
 /* ---- Requests and reset (seed 003 §2.4.3, §2.10) --------------------------------------------- */
 NDISAPI VOID NdisRequest(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNDIS_REQUEST NdisRequest);

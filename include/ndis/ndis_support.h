@@ -33,6 +33,26 @@
 #define NdisGetCurrentProcessorCounts(pIdleCount, pKernelAndUser, pIndex) \
     (*(pIdleCount) = 0, *(pKernelAndUser) = 0, *(pIndex) = KeGetCurrentProcessorNumber())
 
+/* Lookaside lists: Microsoft's NdisXxxNPagedLookasideList are these macros over the Ex calls. */
+#define NdisInitializeNPagedLookasideList(_L, _AR, _FR, _Fl, _S, _T, _D) \
+    ExInitializeNPagedLookasideList((_L), (_AR), (_FR), (_Fl), (_S), (_T), (_D))
+#define NdisDeleteNPagedLookasideList(_L) ExDeleteNPagedLookasideList(_L)
+#define NdisAllocateFromNPagedLookasideList(_L) ExAllocateFromNPagedLookasideList(_L)
+#define NdisFreeToNPagedLookasideList(_L, _E) ExFreeToNPagedLookasideList((_L), (_E))
+
+/* Ethernet addresses (the filter section of Microsoft's ndis.h); any pointer type is accepted. */
+#define ETH_IS_MULTICAST(Address) ((BOOLEAN)(((const UCHAR *)(Address))[0] & ((UCHAR)0x01)))
+#define ETH_IS_BROADCAST(Address) \
+    ((BOOLEAN)((((const UCHAR *)(Address))[0] & ((const UCHAR *)(Address))[1] & ((const UCHAR *)(Address))[2] & \
+                ((const UCHAR *)(Address))[3] & ((const UCHAR *)(Address))[4] & ((const UCHAR *)(Address))[5]) == 0xff))
+/* *Result: < 0, 0 or > 0 as A sorts before, equal to or after B (byte by byte). */
+#define ETH_COMPARE_NETWORK_ADDRESSES(_A, _B, _Result) \
+    (*(_Result) = memcmp((const void *)(_A), (const void *)(_B), ETH_LENGTH_OF_ADDRESS))
+/* *Result: 0 when equal, non-zero otherwise. */
+#define ETH_COMPARE_NETWORK_ADDRESSES_EQ(_A, _B, _Result) \
+    (*(_Result) = (memcmp((const void *)(_A), (const void *)(_B), ETH_LENGTH_OF_ADDRESS) != 0))
+#define ETH_COPY_NETWORK_ADDRESS(_D, _S) memcpy((void *)(_D), (const void *)(_S), ETH_LENGTH_OF_ADDRESS)
+
 /* Work item */
 #define NdisInitializeWorkItem(_WI_, _R_, _C_) \
     do { (_WI_)->Context = (_C_); (_WI_)->Routine = (_R_); } while (0)
@@ -54,6 +74,12 @@ NDISAPI VOID NdisAcquireSpinLock(PNDIS_SPIN_LOCK SpinLock);
 NDISAPI VOID NdisReleaseSpinLock(PNDIS_SPIN_LOCK SpinLock);
 NDISAPI VOID NdisDprAcquireSpinLock(PNDIS_SPIN_LOCK SpinLock);
 NDISAPI VOID NdisDprReleaseSpinLock(PNDIS_SPIN_LOCK SpinLock);
+
+/* Read/write lock: IRQL <= DISPATCH_LEVEL, returns at DISPATCH_LEVEL until released. Readers on
+ * different processors run together; a thread may take the read lock again while it holds it. */
+NDISAPI VOID NdisInitializeReadWriteLock(PNDIS_RW_LOCK Lock);
+NDISAPI VOID NdisAcquireReadWriteLock(PNDIS_RW_LOCK Lock, BOOLEAN fWrite, PLOCK_STATE LockState);
+NDISAPI VOID NdisReleaseReadWriteLock(PNDIS_RW_LOCK Lock, PLOCK_STATE LockState);
 
 NDISAPI VOID NdisInitializeEvent(PNDIS_EVENT Event);
 NDISAPI VOID NdisSetEvent(PNDIS_EVENT Event);
@@ -115,7 +141,23 @@ NDISAPI VOID NdisReadNetworkAddress(PNDIS_STATUS Status, PVOID *NetworkAddress, 
 /* ---- Error log ------------------------------------------------------------------------------- */
 NDISAPI VOID NdisWriteErrorLogEntry(NDIS_HANDLE NdisAdapterHandle, NDIS_ERROR_CODE ErrorCode,
     ULONG NumberOfErrorValues, ...);
+/* LogHandle: the caller's DRIVER_OBJECT (or a DEVICE_OBJECT); StringsList: NumStrings NUL-terminated
+ * UTF-16 strings one after another. Written to the host log. */
+NDISAPI NDIS_STATUS NdisWriteEventLogEntry(PVOID LogHandle, NDIS_STATUS EventCode, ULONG UniqueEventValue,
+    USHORT NumStrings, PVOID StringsList, ULONG DataSize, PVOID Data);
 
 STRATA_EXTERN_C_END
+
+/* C driver source passes typed out-pointers (PADAPT *, PWSTR *, PUCHAR *) where these take
+ * PVOID *: Microsoft's C compiler converts them, gcc and clang warn (an error from gcc 14).
+ * These macros do the conversion and call the function; C++ sees only the prototypes. */
+#if !defined(__cplusplus) && !defined(STRATA_BUILDING_LIBRARY)
+#define NdisAllocateMemoryWithTag(_VirtualAddress, _Length, _Tag) \
+    (NdisAllocateMemoryWithTag)((PVOID *)(_VirtualAddress), (_Length), (_Tag))
+#define NdisAllocateMemory(_VirtualAddress, _Length, _MemoryFlags, _HighestAcceptableAddress) \
+    (NdisAllocateMemory)((PVOID *)(_VirtualAddress), (_Length), (_MemoryFlags), (_HighestAcceptableAddress))
+#define NdisReadNetworkAddress(_Status, _NetworkAddress, _NetworkAddressLength, _ConfigurationHandle) \
+    (NdisReadNetworkAddress)((_Status), (PVOID *)(_NetworkAddress), (_NetworkAddressLength), (_ConfigurationHandle))
+#endif
 
 #endif /* STRATA_NDIS_SUPPORT_H */

@@ -107,6 +107,38 @@ typedef struct _NDIS_SPIN_LOCK {
     KIRQL OldIrql;
 } NDIS_SPIN_LOCK, *PNDIS_SPIN_LOCK;
 
+/* Read/write lock (NdisXxxReadWriteLock): one reader count per processor, each on its own
+ * 16-byte line, and a spin lock writers hold; x64 layout (0x410 bytes). */
+typedef union _NDIS_RW_LOCK_REFCOUNT {
+    UINT RefCount;
+    UCHAR cacheLine[16];
+} NDIS_RW_LOCK_REFCOUNT;
+
+typedef struct _NDIS_RW_LOCK {
+    union {
+        struct {
+            KSPIN_LOCK SpinLock;
+            PVOID Context;
+        };
+        UCHAR Reserved[16];
+    };
+    union {
+        NDIS_RW_LOCK_REFCOUNT RefCount[MAXIMUM_PROCESSORS];
+        ULONG RefCountEx[sizeof(NDIS_RW_LOCK_REFCOUNT) / sizeof(ULONG) * MAXIMUM_PROCESSORS];
+        struct {
+            KSPIN_LOCK RefCountLock;
+            volatile ULONG SharedRefCount;
+            volatile BOOLEAN WriterWaiting;
+        };
+    };
+} NDIS_RW_LOCK, *PNDIS_RW_LOCK;
+
+/* One acquisition of an NDIS_RW_LOCK: how it was taken and the IRQL to return to. */
+typedef struct _LOCK_STATE {
+    USHORT LockState;
+    KIRQL OldIrql;
+} LOCK_STATE, *PLOCK_STATE;
+
 typedef struct _NDIS_EVENT {
     KEVENT Event;
 } NDIS_EVENT, *PNDIS_EVENT;

@@ -14,25 +14,9 @@
 namespace strata::ndis {
 namespace {
 
-constexpr std::string_view kIntermediateDrivers = "the intermediate-driver issue (seed 003 §2.3-2.11)";
 constexpr std::string_view kLbfo = "the LBFO work (seed 003 chapter 3)";
 
 constexpr std::array kStubs{
-    StubExport{"NdisIMRegisterLayeredMiniport", kIntermediateDrivers},
-    StubExport{"NdisIMDeregisterLayeredMiniport", kIntermediateDrivers},
-    StubExport{"NdisIMAssociateMiniport", kIntermediateDrivers},
-    StubExport{"NdisIMInitializeDeviceInstanceEx", kIntermediateDrivers},
-    StubExport{"NdisIMCancelInitializeDeviceInstance", kIntermediateDrivers},
-    StubExport{"NdisIMDeInitializeDeviceInstance", kIntermediateDrivers},
-    StubExport{"NdisIMGetDeviceContext", kIntermediateDrivers},
-    StubExport{"NdisIMGetBindingContext", kIntermediateDrivers},
-    StubExport{"NdisIMGetCurrentPacketStack", kIntermediateDrivers},
-    StubExport{"NdisIMCopySendPerPacketInfo", kIntermediateDrivers},
-    StubExport{"NdisIMCopySendCompletePerPacketInfo", kIntermediateDrivers},
-    StubExport{"NdisMRegisterDevice", kIntermediateDrivers},
-    StubExport{"NdisMDeregisterDevice", kIntermediateDrivers},
-    StubExport{"NdisMQueryAdapterInstanceName", kIntermediateDrivers},
-    StubExport{"NdisQueryAdapterInstanceName", kIntermediateDrivers},
     StubExport{"NdisMSetMiniportSecondary", kLbfo},
     StubExport{"NdisMPromoteMiniport", kLbfo},
     StubExport{"NdisMRemoveMiniport", kLbfo},
@@ -57,59 +41,6 @@ using strata::ndis::fixme;
 
 extern "C" {
 
-NDIS_STATUS NdisIMRegisterLayeredMiniport(NDIS_HANDLE, PNDIS_MINIPORT_CHARACTERISTICS, UINT, PNDIS_HANDLE DriverHandle) {
-    fixme(__func__);
-    if (DriverHandle != nullptr) *DriverHandle = nullptr;
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-VOID NdisIMDeregisterLayeredMiniport(NDIS_HANDLE) { fixme(__func__); }
-VOID NdisIMAssociateMiniport(NDIS_HANDLE, NDIS_HANDLE) { fixme(__func__); }
-NDIS_STATUS NdisIMInitializeDeviceInstanceEx(NDIS_HANDLE, PNDIS_STRING, NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisIMCancelInitializeDeviceInstance(NDIS_HANDLE, PNDIS_STRING) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisIMDeInitializeDeviceInstance(NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_HANDLE NdisIMGetDeviceContext(NDIS_HANDLE) {
-    fixme(__func__);
-    return nullptr;
-}
-NDIS_HANDLE NdisIMGetBindingContext(NDIS_HANDLE) {
-    fixme(__func__);
-    return nullptr;
-}
-PNDIS_PACKET_STACK NdisIMGetCurrentPacketStack(PNDIS_PACKET, BOOLEAN* StacksRemaining) {
-    fixme(__func__);
-    if (StacksRemaining != nullptr) *StacksRemaining = FALSE;
-    return nullptr;
-}
-VOID NdisIMCopySendPerPacketInfo(PNDIS_PACKET, PNDIS_PACKET) { fixme(__func__); }
-VOID NdisIMCopySendCompletePerPacketInfo(PNDIS_PACKET, PNDIS_PACKET) { fixme(__func__); }
-NDIS_STATUS NdisMRegisterDevice(NDIS_HANDLE, PNDIS_STRING, PNDIS_STRING, PDRIVER_DISPATCH*, PDEVICE_OBJECT* pDeviceObject,
-                                NDIS_HANDLE* NdisDeviceHandle) {
-    fixme(__func__);
-    if (pDeviceObject != nullptr) *pDeviceObject = nullptr;
-    if (NdisDeviceHandle != nullptr) *NdisDeviceHandle = nullptr;
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisMDeregisterDevice(NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisMQueryAdapterInstanceName(PNDIS_STRING, NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisQueryAdapterInstanceName(PNDIS_STRING, NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
 NDIS_STATUS NdisMSetMiniportSecondary(NDIS_HANDLE, NDIS_HANDLE) {
     fixme(__func__);
     return NDIS_STATUS_NOT_SUPPORTED;

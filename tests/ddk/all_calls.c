@@ -205,6 +205,30 @@ static const UCHAR MajorFunctions[] = {
     IRP_MJ_PNP, IRP_MJ_PNP_POWER, IRP_MJ_SCSI, IRP_MJ_MAXIMUM_FUNCTION,
 };
 
+static const ULONG IoControlValues[] = {
+    FILE_DEVICE_NETWORK, FILE_DEVICE_PHYSICAL_NETCARD, FILE_DEVICE_TRANSPORT, FILE_DEVICE_UNKNOWN,
+    METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER,
+    FILE_ANY_ACCESS, FILE_SPECIAL_ACCESS, FILE_READ_ACCESS, FILE_WRITE_ACCESS,
+    DEVICE_TYPE_FROM_CTL_CODE(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)),
+    METHOD_FROM_CTL_CODE(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x900, METHOD_IN_DIRECT, FILE_ANY_ACCESS)),
+    SL_PENDING_RETURNED, MAXIMUM_PROCESSORS,
+};
+
+/* OID_GEN_SUPPORTED_GUIDS: the WMI GUID map a miniport may return. */
+static const NDIS_GUID GuidMap[] = {
+    { { 0x12345678, 0x1234, 0x5678, { 1, 2, 3, 4, 5, 6, 7, 8 } }, { OID_GEN_VENDOR_ID }, sizeof(ULONG),
+      fNDIS_GUID_TO_OID | fNDIS_GUID_ALLOW_READ | fNDIS_GUID_ALLOW_WRITE },
+    { { 0x12345679, 0x1234, 0x5678, { 1, 2, 3, 4, 5, 6, 7, 8 } }, { (NDIS_OID)NDIS_STATUS_MEDIA_CONNECT }, 0,
+      fNDIS_GUID_TO_STATUS | fNDIS_GUID_ARRAY | fNDIS_GUID_ANSI_STRING | fNDIS_GUID_UNICODE_STRING },
+};
+
+/* A structure member aligned the way wdm.h's IO_STACK_LOCATION parameters are. */
+typedef struct _ALIGNED_PARAMETERS {
+    ULONG Length;
+    ULONG POINTER_ALIGNMENT Key;
+} ALIGNED_PARAMETERS;
+C_ASSERT(sizeof(ALIGNED_PARAMETERS) == 16);
+
 static const LONGLONG Limits[] = { MAXLONGLONG };
 
 static ULONG_PTR ConstantTables(VOID)
@@ -212,7 +236,8 @@ static ULONG_PTR ConstantTables(VOID)
     ULONG_PTR n = 0;
     n += RTL_NUMBER_OF(NtStatusValues) + ARRAYSIZE(NdisStatusValues) + ARRAYSIZE(ErrorCodes);
     n += ARRAYSIZE(SupportedOids) + ARRAYSIZE(FlagValues) + ARRAYSIZE(IrqlValues) + ARRAYSIZE(Increments);
-    n += ARRAYSIZE(MajorFunctions) + ARRAYSIZE(Limits);
+    n += ARRAYSIZE(MajorFunctions) + ARRAYSIZE(Limits) + ARRAYSIZE(IoControlValues) + ARRAYSIZE(GuidMap);
+    n += IoControlValues[0] + GuidMap[0].Size + GuidMap[1].Status;
     n += (ULONG_PTR)NtStatusValues[0] + (ULONG_PTR)NdisStatusValues[0] + ErrorCodes[0] + SupportedOids[0];
     n += FlagValues[0] + IrqlValues[0] + (ULONG_PTR)Increments[0] + MajorFunctions[0] + (ULONG_PTR)Limits[0];
     return n;
@@ -317,9 +342,43 @@ __drv_dispatchType_other _IRQL_uses_cancel_ __drv_useCancelIRQL _Kernel_clear_do
 __drv_clearDoInit(yes) __drv_Mode_impl(x) _At_(Irp, _Pre_notnull_) _IRQL_is_cancel_
 static NTSTATUS WINAPI AllCallsDispatch(_In_ PDEVICE_OBJECT DeviceObject, _Inout_ struct _IRP *Irp)
 {
+    PIO_STACK_LOCATION irpStack = IoGetCurrentIrpStackLocation(Irp);
+    NTSTATUS status = STATUS_SUCCESS;
     UNREFERENCED_PARAMETER(DeviceObject);
-    UNREFERENCED_PARAMETER(Irp);
-    return STATUS_SUCCESS;
+    Irp->IoStatus.Information = 0;
+    switch (irpStack->MajorFunction) {
+    case IRP_MJ_DEVICE_CONTROL:
+        switch (irpStack->Parameters.DeviceIoControl.IoControlCode) {
+        case CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS):
+            if (irpStack->Parameters.DeviceIoControl.OutputBufferLength >= sizeof(ULONG)) {
+                *(PULONG)Irp->AssociatedIrp.SystemBuffer = irpStack->Parameters.DeviceIoControl.InputBufferLength;
+                Irp->IoStatus.Information = sizeof(ULONG);
+            }
+            break;
+        case CTL_CODE(FILE_DEVICE_NETWORK, 0x801, METHOD_NEITHER, FILE_READ_ACCESS | FILE_WRITE_ACCESS):
+            KEEP(irpStack->Parameters.DeviceIoControl.Type3InputBuffer);
+            KEEP(Irp->UserBuffer);
+            break;
+        default:
+            status = STATUS_INVALID_DEVICE_REQUEST;
+            break;
+        }
+        break;
+    case IRP_MJ_READ:
+        KEEP(irpStack->Parameters.Read.Length + irpStack->Parameters.Read.ByteOffset.QuadPart);
+        KEEP(Irp->MdlAddress);
+        /* Pended and completed at once: what a driver that queues the IRP does later. */
+        IoMarkIrpPending(Irp);
+        Irp->IoStatus.Status = STATUS_SUCCESS;
+        IofCompleteRequest(Irp, IO_NETWORK_INCREMENT);
+        return STATUS_PENDING;
+    default:
+        break;
+    }
+    KEEP(IoGetNextIrpStackLocation(Irp) + 1 == irpStack);
+    Irp->IoStatus.Status = status;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+    return status;
 }
 
 /* Calling-convention and linkage words are accepted where a Windows source puts them. */
@@ -600,6 +659,92 @@ static ULONG PagedWork(ULONG Value)
     PAGED_CODE_LOCKED();
     DBG_UNREFERENCED_LOCAL_VARIABLE(unused_in_free_builds);
     return Value;
+}
+
+/* ---- Lookaside lists, read/write locks, Ethernet addresses --------------------------------------------- */
+typedef struct _ADAPTER *PADAPTER_FORWARD;
+static NPAGED_LOOKASIDE_LIST Lookaside;
+static NDIS_RW_LOCK RwLock;
+
+static PVOID NTAPI LookasideAllocate(_In_ POOL_TYPE PoolType, _In_ SIZE_T NumberOfBytes, _In_ ULONG Tag)
+{
+    return ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag);
+}
+
+static VOID NTAPI LookasideFree(_In_ PVOID Buffer)
+{
+    ExFreePool(Buffer);
+}
+
+static VOID LookasideLists(VOID)
+{
+    PVOID block;
+    ExInitializeNPagedLookasideList(&Lookaside, LookasideAllocate, LookasideFree, 0, 64, 'kooL', 0);
+    block = ExAllocateFromNPagedLookasideList(&Lookaside);
+    if (block != NULL)
+        ExFreeToNPagedLookasideList(&Lookaside, block);
+    ExDeleteNPagedLookasideList(&Lookaside);
+
+    NdisInitializeNPagedLookasideList(&Lookaside, NULL, NULL, 0, 18, 'TxuM', 0);
+    block = NdisAllocateFromNPagedLookasideList(&Lookaside);
+    if (block != NULL)
+        NdisFreeToNPagedLookasideList(&Lookaside, block);
+    NdisDeleteNPagedLookasideList(&Lookaside);
+    KEEP(Lookaside.L.TotalAllocates + Lookaside.L.AllocateMisses + Lookaside.L.TotalFrees + Lookaside.L.FreeMisses);
+}
+
+static VOID ReadWriteLocks(VOID)
+{
+    LOCK_STATE readState, nestedState, writeState;
+    NdisInitializeReadWriteLock(&RwLock);
+    NdisAcquireReadWriteLock(&RwLock, FALSE, &readState);
+    NdisAcquireReadWriteLock(&RwLock, FALSE, &nestedState);
+    NdisReleaseReadWriteLock(&RwLock, &nestedState);
+    NdisReleaseReadWriteLock(&RwLock, &readState);
+    NdisAcquireReadWriteLock(&RwLock, TRUE, &writeState);
+    NdisReleaseReadWriteLock(&RwLock, &writeState);
+}
+
+static VOID EthernetAddresses(PVOID NetworkAddress)
+{
+    UCHAR station[ETH_LENGTH_OF_ADDRESS] = { 0x02, 0, 0, 0, 0, 1 };
+    UCHAR broadcast[ETH_LENGTH_OF_ADDRESS] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    PUCHAR header = broadcast;
+    UINT equal;
+    INT order;
+    if (ETH_IS_BROADCAST(header) && ETH_IS_MULTICAST(header))
+        KEEP(1);
+    if (!ETH_IS_MULTICAST(NetworkAddress))
+        ETH_COPY_NETWORK_ADDRESS(station, NetworkAddress);
+    ETH_COMPARE_NETWORK_ADDRESSES_EQ(station, header, &equal);
+    ETH_COMPARE_NETWORK_ADDRESSES(station, broadcast, &order);
+    KEEP(equal + (ULONG_PTR)(LONG_PTR)order);
+}
+
+/* DDK C passes typed pointers where the calls take PVOID *; Microsoft's compiler converts them. */
+static VOID TypedOutPointers(PNDIS_PACKET Packet, NDIS_HANDLE Config)
+{
+    PADAPTER_FORWARD adapter = NULL;
+    PWSTR text = NULL;
+    PUCHAR data, mac;
+    PNDIS_BUFFER first;
+    UINT firstLength, total, macLength;
+    NDIS_STATUS status;
+    NDIS_PHYSICAL_ADDRESS highest = NDIS_PHYSICAL_ADDRESS_CONST(-1, -1);
+
+    if (NdisAllocateMemoryWithTag(&adapter, 64, 'pyTA') == NDIS_STATUS_SUCCESS)
+        NdisFreeMemory(adapter, 64, 0);
+    if (NdisAllocateMemory(&text, 64, 0, highest) == NDIS_STATUS_SUCCESS)
+        NdisFreeMemory(text, 64, 0);
+    NdisGetFirstBufferFromPacketSafe(Packet, &first, &data, &firstLength, &total, NormalPagePriority);
+    NdisGetFirstBufferFromPacket(Packet, &first, &data, &firstLength, &total);
+    NdisQueryBufferSafe(first, &data, &firstLength, HighPagePriority);
+    NdisQueryBuffer(first, &data, &firstLength);
+    NdisReadNetworkAddress(&status, &mac, &macLength, Config);
+    /* Microsoft's NdisChainBufferAtFront/Back are { } blocks: DDK code leaves out the ';'. */
+    NdisChainBufferAtFront(Packet, first)
+    NdisChainBufferAtBack(Packet, first)
+    KEEP(data + total + firstLength + macLength + status);
 }
 
 /* ---- NDIS: miniport edge (the handlers a virtual miniport registers) -------------------------------- */
@@ -1053,8 +1198,20 @@ static NDIS_STATUS PtReceive(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_
     PADAPTER a = (PADAPTER)ProtocolBindingContext;
     PNDIS_PACKET packet = NdisGetReceivedPacket(a->BindingHandle, MacReceiveContext);
     if (packet == NULL) {
-        NdisMEthIndicateReceive(a->MiniportHandle, MacReceiveContext, HeaderBuffer, HeaderBufferSize,
-            LookAheadBuffer, LookaheadBufferSize, PacketSize);
+        switch (a->Medium) {
+        case NdisMedium802_5:
+            NdisMTrIndicateReceive(a->MiniportHandle, MacReceiveContext, HeaderBuffer, HeaderBufferSize,
+                LookAheadBuffer, LookaheadBufferSize, PacketSize);
+            break;
+        case NdisMediumFddi:
+            NdisMFddiIndicateReceive(a->MiniportHandle, MacReceiveContext, HeaderBuffer, HeaderBufferSize,
+                LookAheadBuffer, LookaheadBufferSize, PacketSize);
+            break;
+        default:
+            NdisMEthIndicateReceive(a->MiniportHandle, MacReceiveContext, HeaderBuffer, HeaderBufferSize,
+                LookAheadBuffer, LookaheadBufferSize, PacketSize);
+            break;
+        }
         return NDIS_STATUS_SUCCESS;
     }
     NdisMIndicateReceivePacket(a->MiniportHandle, &packet, 1);
@@ -1072,7 +1229,12 @@ static NDIS_STATUS PtWanReceive(_In_ NDIS_HANDLE NdisLinkHandle, _In_ PUCHAR Pac
 static VOID PtReceiveComplete(_In_ NDIS_HANDLE ProtocolBindingContext)
 {
     PADAPTER a = (PADAPTER)ProtocolBindingContext;
-    NdisMEthIndicateReceiveComplete(a->MiniportHandle);
+    if (a->Medium == NdisMedium802_5)
+        NdisMTrIndicateReceiveComplete(a->MiniportHandle);
+    else if (a->Medium == NdisMediumFddi)
+        NdisMFddiIndicateReceiveComplete(a->MiniportHandle);
+    else
+        NdisMEthIndicateReceiveComplete(a->MiniportHandle);
 }
 
 static VOID PtStatus(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ NDIS_STATUS GeneralStatus,
@@ -1185,6 +1347,9 @@ static NDIS_STATUS PtPnPEvent(_In_ NDIS_HANDLE ProtocolBindingContext, _In_ PNET
         break;
     }
     KEEP(NetDeviceStateD0 + NetDeviceStateMaximum);
+    /* NDIS 5.1 IM drivers pass every PnP event on to the protocols above their virtual miniport. */
+    if (a != NULL && a->MiniportHandle != NULL)
+        return NdisIMNotifyPnPEvent(a->MiniportHandle, NetPnPEvent);
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -1414,9 +1579,34 @@ static VOID Support(VOID)
     KEEP(large.QuadPart);
 
     NdisWriteErrorLogEntry(Adapter.MiniportHandle, NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, 2, 0x11u, 0x22u);
+    {
+        static const WCHAR strings[] = L"AllCalls\0adapter";
+        ULONG data = 0x1234;
+        KEEP(NdisWriteEventLogEntry(WrapperHandle, NDIS_STATUS_MEDIA_DISCONNECT, 7, 2, (PVOID)strings, sizeof data,
+            &data));
+    }
 }
 
 /* ---- NDIS: the rest of the miniport and protocol calls ---------------------------------------------------- */
+static VOID MpCallback(_In_ NDIS_HANDLE MiniportAdapterContext, _In_ PVOID CallbackContext)
+{
+    KEEP(MiniportAdapterContext);
+    KEEP(CallbackContext);
+}
+
+/* A serialized IM miniport running code in its miniport's context. */
+static VOID SwitchToMiniport(VOID)
+{
+    NDIS_HANDLE switchHandle;
+    W_MINIPORT_CALLBACK callback = MpCallback;
+    if (NdisIMSwitchToMiniport(Adapter.MiniportHandle, &switchHandle)) {
+        NdisMIndicateStatusComplete(Adapter.MiniportHandle);
+        NdisIMRevertBack(Adapter.MiniportHandle, switchHandle);
+    } else {
+        KEEP(NdisIMQueueMiniportCallback(Adapter.MiniportHandle, callback, &Adapter));
+    }
+}
+
 static VOID MiniportCalls(VOID)
 {
     NDIS_STATUS status;
@@ -1452,6 +1642,11 @@ static VOID ProtocolCalls(VOID)
     event.NetEvent = NetEventBindsComplete;
     NdisCompletePnPEvent(NDIS_STATUS_SUCCESS, Adapter.BindingHandle, &event);
     NdisReturnPackets(packets, 1);
+    {
+        ULONG pending = 0;
+        status = NdisQueryPendingIOCount(Adapter.BindingHandle, &pending);
+        KEEP(pending + status);
+    }
 }
 
 /* ---- Registration ---------------------------------------------------------------------------------------- */
@@ -1644,7 +1839,12 @@ DECLSPEC_EXPORT NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNI
     KEEP(PagedWork(1));
     Packets();
     Support();
+    LookasideLists();
+    ReadWriteLocks();
+    EthernetAddresses(Storage);
+    TypedOutPointers(Adapter.Packet, NULL);
     MiniportCalls();
+    SwitchToMiniport();
     ProtocolCalls();
     return STATUS_SUCCESS;
 }

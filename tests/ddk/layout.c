@@ -467,3 +467,67 @@ VAL(NdisPowerProfileAcOnLine, 1);
 VAL(NdisHardwareStatusReady, 0);
 VAL(NdisMediaStateDisconnected, 1);
 VAL(NdisDeviceStateD3, 4);
+
+/* ---- I/O request packets (wdm.h), for control devices --------------------------------------- */
+SIZE(IO_STATUS_BLOCK, 16);
+OFF(IO_STATUS_BLOCK, Information, 8);
+SIZE(KAPC, 0x58);
+SIZE(KDEVICE_QUEUE_ENTRY, 24);
+SIZE(IRP, 0xD0);
+OFF(IRP, MdlAddress, 0x08);
+OFF(IRP, Flags, 0x10);
+OFF(IRP, AssociatedIrp, 0x18);
+OFF(IRP, ThreadListEntry, 0x20);
+OFF(IRP, IoStatus, 0x30);
+OFF(IRP, RequestorMode, 0x40);
+OFF(IRP, StackCount, 0x42);
+OFF(IRP, CurrentLocation, 0x43);
+OFF(IRP, Cancel, 0x44);
+OFF(IRP, UserIosb, 0x48);
+OFF(IRP, UserEvent, 0x50);
+OFF(IRP, Overlay, 0x58);
+OFF(IRP, CancelRoutine, 0x68);
+OFF(IRP, UserBuffer, 0x70);
+OFF(IRP, Tail, 0x78);
+OFF(IRP, Tail.Overlay.Thread, 0x98);
+OFF(IRP, Tail.Overlay.ListEntry, 0xA8);
+OFF(IRP, Tail.Overlay.CurrentStackLocation, 0xB8);
+OFF(IRP, Tail.Overlay.OriginalFileObject, 0xC0);
+SIZE(IO_STACK_LOCATION, 0x48);
+OFF(IO_STACK_LOCATION, Parameters, 0x08);
+OFF(IO_STACK_LOCATION, Parameters.DeviceIoControl.OutputBufferLength, 0x08);
+OFF(IO_STACK_LOCATION, Parameters.DeviceIoControl.InputBufferLength, 0x10);
+OFF(IO_STACK_LOCATION, Parameters.DeviceIoControl.IoControlCode, 0x18);
+OFF(IO_STACK_LOCATION, Parameters.DeviceIoControl.Type3InputBuffer, 0x20);
+OFF(IO_STACK_LOCATION, Parameters.Read.ByteOffset, 0x18);
+OFF(IO_STACK_LOCATION, DeviceObject, 0x28);
+OFF(IO_STACK_LOCATION, FileObject, 0x30);
+OFF(IO_STACK_LOCATION, CompletionRoutine, 0x38);
+OFF(IO_STACK_LOCATION, Context, 0x40);
+VAL(CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS), 0x00122000);
+VAL(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_NEITHER, FILE_READ_ACCESS | FILE_WRITE_ACCESS), 0x0022E007);
+
+/* ---- Lookaside lists (wdm.h) ------------------------------------------------------------------ */
+SIZE(NPAGED_LOOKASIDE_LIST, 0x80);
+LAYOUT_ASSERT(LAYOUT_ALIGNOF(NPAGED_LOOKASIDE_LIST) == 64);
+OFF(GENERAL_LOOKASIDE, Depth, 0x10);
+OFF(GENERAL_LOOKASIDE, TotalAllocates, 0x14);
+OFF(GENERAL_LOOKASIDE, Type, 0x24);
+OFF(GENERAL_LOOKASIDE, Tag, 0x28);
+OFF(GENERAL_LOOKASIDE, Size, 0x2C);
+OFF(GENERAL_LOOKASIDE, Allocate, 0x30);
+OFF(GENERAL_LOOKASIDE, Free, 0x38);
+OFF(GENERAL_LOOKASIDE, ListEntry, 0x40);
+OFF(GENERAL_LOOKASIDE, Future, 0x58);
+
+/* ---- Read/write lock, WMI GUID map (ndis.h) --------------------------------------------------- */
+SIZE(NDIS_RW_LOCK, 0x410);
+OFF(NDIS_RW_LOCK, Context, 0x08);
+OFF(NDIS_RW_LOCK, RefCount, 0x10);
+OFF(NDIS_RW_LOCK, SharedRefCount, 0x18);
+SIZE(LOCK_STATE, 4);
+OFF(LOCK_STATE, OldIrql, 2);
+SIZE(NDIS_GUID, 28);
+OFF(NDIS_GUID, Oid, 16);
+OFF(NDIS_GUID, Flags, 24);
+VAL(fNDIS_GUID_ALLOW_WRITE, 0x40);
