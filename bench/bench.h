@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 namespace strata::bench {
 
@@ -10,6 +11,7 @@ struct Options {
     bool json = false;
     std::uint64_t packets = 2'000'000;
     std::filesystem::path driver_dir;
+    std::vector<unsigned> layers{0};  // passthru IMs stacked between probe and loop, one run each
 };
 
 int run_datapath(const Options& options);

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "host/loop_probe_stack.h"
+#include "host/oid_client.h"
+#include "host/oid_table.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
 #include "ndis/stats.h"
@@ -105,14 +107,25 @@ bool ServiceHost::started(std::string_view device_name) const {
                        [&](const std::string& n) { return ndis::iequals(n, device_name); });
 }
 
+// The service that drives a device: its own, or for a filter's virtual miniport whose device
+// INF names none (the NDIS 5 samples' null service), the filter component's.
+std::string ServiceHost::device_service(const netcfg::Device& device) const {
+    if (!device.service.empty() || !device.virtual_miniport) return device.service;
+    registry::Registry& reg = host_->registry();
+    std::optional<registry::Value> filter = reg.get_value(device.instance_key, "StrataFilter");
+    if (!filter || filter->type() != registry::ValueType::Sz) return {};
+    for (const netcfg::Component& c : netcfg::components(reg))
+        if (ndis::iequals(c.component_id, filter->as_string())) return c.service;
+    return {};
+}
+
 std::vector<std::string> ServiceHost::reconcile() {
     std::vector<std::string> errors;
     registry::Registry& reg = host_->registry();
     std::vector<netcfg::Device> devices = netcfg::devices(reg);
     auto device_present = [&](const std::string& device_name) {
-        return std::any_of(devices.begin(), devices.end(), [&](const netcfg::Device& d) {
-            return !d.virtual_miniport && ndis::iequals(d.device_name, device_name);
-        });
+        return std::any_of(devices.begin(), devices.end(),
+                           [&](const netcfg::Device& d) { return ndis::iequals(d.device_name, device_name); });
     };
     for (auto it = started_devices_.rbegin(); it != started_devices_.rend(); ++it) {
         if (device_present(*it)) continue;
@@ -121,19 +134,20 @@ std::vector<std::string> ServiceHost::reconcile() {
     }
     std::erase_if(started_devices_, [&](const std::string& name) { return !device_present(name); });
 
+    // PnP start of every device. A filter's virtual miniport only starts here: it initialises
+    // when its IM, bound below it, calls NdisIMInitializeDeviceInstanceEx.
     for (const netcfg::Device& device : devices) {
-        // A filter's virtual miniport is initialized by its IM driver, not by PnP.
-        if (device.virtual_miniport) continue;
         if (started(device.device_name)) continue;
+        std::string service = device_service(device);
         try {
-            load(device.service);
+            load(service);
         } catch (const HostError& e) {
             errors.push_back("device " + device.name + ": " + e.what());
             continue;
         }
-        NDIS_STATUS status = host_->start_adapter(device.service, device.instance_key, device.instance_id, nullptr);
+        NDIS_STATUS status = host_->start_adapter(service, device.instance_key, device.instance_id, nullptr);
         if (status != NDIS_STATUS_SUCCESS) {
-            errors.push_back("device " + device.name + ": MiniportInitialize of " + device.service + " failed with " +
+            errors.push_back("device " + device.name + ": MiniportInitialize of " + service + " failed with " +
                              status_text(status));
             continue;
         }
@@ -146,27 +160,37 @@ std::vector<std::string> ServiceHost::reconcile() {
         for (const netcfg::Binding& edge : path.edges) {
             if (edge.upper_service.empty()) continue;
             Edge e{edge.upper_service, edge.lower_device_name};
-            if (started(edge.lower_device_name) && std::find(wanted.begin(), wanted.end(), e) == wanted.end()) wanted.push_back(e);
+            if (std::find(wanted.begin(), wanted.end(), e) == wanted.end()) wanted.push_back(e);
         }
     }
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it)
         if (std::find(wanted.begin(), wanted.end(), *it) == wanted.end()) host_->unbind(it->service, it->device_name);
     std::erase_if(edges_, [&](const Edge& e) { return std::find(wanted.begin(), wanted.end(), e) == wanted.end(); });
-    for (const Edge& edge : wanted) {
-        if (std::find(edges_.begin(), edges_.end(), edge) != edges_.end()) continue;
-        try {
-            load(edge.service);
-        } catch (const HostError& e) {
-            errors.push_back(e.what());
-            continue;
+    // Bottom up: binding an IM below a virtual miniport brings that miniport up, which lets the
+    // next pass bind what sits above it.
+    std::vector<Edge> tried;
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (const Edge& edge : wanted) {
+            if (std::find(edges_.begin(), edges_.end(), edge) != edges_.end()) continue;
+            if (std::find(tried.begin(), tried.end(), edge) != tried.end()) continue;
+            if (!host_->adapter_running(edge.device_name)) continue;
+            tried.push_back(edge);
+            try {
+                load(edge.service);
+            } catch (const HostError& e) {
+                errors.push_back(e.what());
+                continue;
+            }
+            NDIS_STATUS status = host_->bind(edge.service, edge.device_name);
+            if (status != NDIS_STATUS_SUCCESS) {
+                errors.push_back("binding " + edge.service + " to " + edge.device_name +
+                                 ": ProtocolBindAdapter failed with " + status_text(status));
+                continue;
+            }
+            edges_.push_back(edge);
+            progress = true;
         }
-        NDIS_STATUS status = host_->bind(edge.service, edge.device_name);
-        if (status != NDIS_STATUS_SUCCESS) {
-            errors.push_back("binding " + edge.service + " to " + edge.device_name + ": ProtocolBindAdapter failed with " +
-                             status_text(status));
-            continue;
-        }
-        edges_.push_back(edge);
     }
     return errors;
 }
@@ -190,6 +214,7 @@ void ServiceHost::stop_device(const std::string& name) {
 
 void ServiceHost::stop() {
     if (host_ == nullptr) return;
+    oid_client_.reset();  // NdisDeregisterProtocol while every adapter and driver is still there
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it) host_->unbind(it->service, it->device_name);
     edges_.clear();
     for (auto it = started_devices_.rbegin(); it != started_devices_.rend(); ++it) host_->remove_adapter(*it);
@@ -197,6 +222,27 @@ void ServiceHost::stop() {
     std::vector<std::string> loaded = host_->loaded_drivers();
     for (auto it = loaded.rbegin(); it != loaded.rend(); ++it) host_->unload_driver(*it);
     host_.reset();
+    write_stop_report();
+}
+
+// After every driver unloaded, every descriptor of every pool must be back (seed 003 §2.5.1,
+// §2.6: an IM returns what it borrowed). `strata stop` prints what this finds.
+void ServiceHost::write_stop_report() const {
+    nlohmann::json leaks = nlohmann::json::array();
+    for (const ndis::PoolLeak& leak : ndis::leak_check())
+        leaks.push_back({{"kind", leak.kind == ndis::PoolKind::Packet ? "packet" : "buffer"},
+                         {"handle", fmt::format("{}", leak.handle)},
+                         {"outstanding", leak.outstanding},
+                         {"capacity", leak.capacity},
+                         {"pool_freed", leak.pool_freed}});
+    std::filesystem::path file = stop_report_path(root_);
+    std::filesystem::path partial = file;
+    partial += ".partial";
+    std::FILE* out = std::fopen(partial.c_str(), "w");
+    if (out == nullptr) return;
+    std::string text = nlohmann::json{{"pool_leaks", leaks}}.dump();
+    bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    if (std::fclose(out) == 0 && written) std::filesystem::rename(partial, file);
 }
 
 void ServiceHost::wait_for_stop_request() {
@@ -237,13 +283,14 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
     }
     if (cmd == "probe-send") return probe_send(request);
     if (cmd == "probe-stats") return {{"bindings", probe_stats()}};
+    if (cmd == "oid") return oid(request);
     throw HostError("unknown control request \"" + cmd + "\"");
 }
 
 nlohmann::json ServiceHost::status() const {
     nlohmann::json devices = nlohmann::json::array();
     for (const netcfg::Device& d : netcfg::devices(host_->registry())) {
-        bool running = started(d.device_name);
+        bool running = host_->adapter_running(d.device_name);
         devices.push_back({{"name", d.name}, {"device", d.device_name}, {"service", d.service},
                            {"state", running ? "running" : "stopped"}});
     }
@@ -321,7 +368,20 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     std::optional<netcfg::Device> sender = netcfg::find_device(reg, adapter);
     if (!sender) throw HostError("no adapter named " + adapter + " (see strata device list)");
     ProbeHooks probe = find_probe_hooks(*host_);
-    PVOID binding = probe.find_binding(sender->device_name.c_str());
+    std::vector<netcfg::Device> devices = netcfg::devices(reg);
+    // Probe binds an adapter itself, or the top virtual miniport of the filters stacked on it.
+    auto binding_over = [&](const netcfg::Device& adapter_device) -> PVOID {
+        if (PVOID direct = probe.find_binding(adapter_device.device_name.c_str())) return direct;
+        for (const netcfg::Device& d : devices) {
+            std::optional<registry::Value> below = reg.get_value(d.instance_key, "StrataFilterAdapter");
+            if (!d.virtual_miniport || !below || below->type() != registry::ValueType::Sz ||
+                !ndis::iequals(below->as_string(), adapter_device.instance_id))
+                continue;
+            if (PVOID filtered = probe.find_binding(d.device_name.c_str())) return filtered;
+        }
+        return nullptr;
+    };
+    PVOID binding = binding_over(*sender);
     if (binding == nullptr) throw HostError("the probe protocol is not bound to adapter " + adapter);
 
     // Loop adapters with the same Wire are one segment: pace the sender to what their receive
@@ -334,10 +394,10 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     std::vector<Receiver> receivers;
     unsigned round = 128;
     unsigned long wire = device_parameter(reg, *sender, "Wire", 0);
-    for (const netcfg::Device& d : netcfg::devices(reg)) {
+    for (const netcfg::Device& d : devices) {
         if (ndis::iequals(d.name, sender->name) || !ndis::iequals(d.service, sender->service)) continue;
         if (device_parameter(reg, d, "Wire", 0) != wire) continue;
-        PVOID other = probe.find_binding(d.device_name.c_str());
+        PVOID other = binding_over(d);
         if (other == nullptr) continue;
         PROBE_STATS stats{};
         probe.get_stats(other, &stats);
@@ -394,6 +454,51 @@ nlohmann::json ServiceHost::probe_stats() const {
                         {"dropped", s.ReceiveDropped}});
     }
     return list;
+}
+
+// {"cmd":"oid","adapter":NAME,"op":"query"|"set","oid":N[,"length":N][,"data":HEX]}: one
+// NdisRequest through the StrataOid protocol's own open of the adapter (oid_client.h). An
+// unknown adapter or a malformed request is a HostError; an open that fails or a call that does
+// not complete in time is {"failure": line}; otherwise the request's status and buffer, raw
+// (the strata command decodes them with oid_table.h).
+nlohmann::json ServiceHost::oid(const nlohmann::json& request) {
+    std::string adapter = request.value("adapter", "");
+    std::string op = request.value("op", "");
+    if (op != "query" && op != "set") throw HostError("oid: \"op\" must be \"query\" or \"set\"");
+    if (!request.contains("oid") || !request["oid"].is_number_unsigned() || request["oid"].get<std::uint64_t>() > 0xFFFFFFFF)
+        throw HostError("oid: \"oid\" must be a number up to 0xFFFFFFFF");
+    auto oid = static_cast<NDIS_OID>(request["oid"].get<std::uint64_t>());
+    std::optional<ULONG> length;
+    if (request.contains("length")) {
+        if (!request["length"].is_number_unsigned() || request["length"].get<std::uint64_t>() > OidClient::kMaxQueryLength)
+            throw HostError("oid: \"length\" must be a number up to " + std::to_string(OidClient::kMaxQueryLength));
+        length = static_cast<ULONG>(request["length"].get<std::uint64_t>());
+    }
+    std::optional<std::vector<std::uint8_t>> data = parse_hex_bytes(request.value("data", ""));
+    if (!data) throw HostError("oid: \"data\" must be hex bytes");
+
+    // A connection name, a virtual miniport's name, or a \Device\{GUID} name.
+    std::string device_name;
+    for (const netcfg::Device& d : netcfg::devices(host_->registry()))
+        if (ndis::iequals(d.name, adapter) || ndis::iequals(d.device_name, adapter)) device_name = d.device_name;
+    if (device_name.empty() && ndis::Library::instance().find_miniport(adapter) != nullptr) device_name = adapter;
+    if (device_name.empty())
+        throw HostError("no adapter or virtual miniport named " + adapter + " (see strata device list)");
+
+    nlohmann::json reply = {{"adapter", adapter}, {"device", device_name}, {"oid", oid}};
+    try {
+        if (oid_client_ == nullptr) oid_client_ = std::make_unique<OidClient>();
+        OidResult r = op == "query" ? oid_client_->query(device_name, oid, length) : oid_client_->set(device_name, oid, *data);
+        reply["status"] = status_name(r.status);
+        reply["status_code"] = static_cast<std::uint32_t>(r.status);
+        reply[op == "query" ? "bytes_written" : "bytes_read"] = r.bytes;
+        reply["bytes_needed"] = r.bytes_needed;
+        reply["buffer_length"] = r.buffer_length;
+        if (op == "query") reply["data"] = hex_bytes(r.data);
+    } catch (const OidError& e) {
+        reply["failure"] = e.what();
+    }
+    return reply;
 }
 
 }  // namespace strata::host

@@ -17,15 +17,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "netcfg/netcfg.h"
 #include "strata/host.hpp"
 
 namespace strata::host {
+
+class OidClient;
 
 // A start or control request that failed: one line naming the service, device or file.
 class HostError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// What the host found after stopping: {"pool_leaks": [...]}, written by ServiceHost::stop().
+inline std::filesystem::path stop_report_path(const std::filesystem::path& root) { return root / "stop-report.json"; }
 
 class ServiceHost {
 public:
@@ -53,18 +59,22 @@ private:
     // Brings the running state to what the registry says; returns one line per failure.
     std::vector<std::string> reconcile();
     void load(const std::string& service);
-    bool started(std::string_view device_name) const;  // MiniportInitialize done, not yet halted
+    bool started(std::string_view device_name) const;  // PnP-started (a virtual miniport may wait for its IM)
+    std::string device_service(const netcfg::Device& device) const;
     void unbind_device(const std::string& device_name);
     void stop_device(const std::string& name);
+    void write_stop_report() const;
     nlohmann::json status() const;
     nlohmann::json stats() const;
     nlohmann::json probe_send(const nlohmann::json& request);
     nlohmann::json probe_stats() const;
+    nlohmann::json oid(const nlohmann::json& request);  // `strata oid` through oid_client_
 
     std::filesystem::path root_;
     std::unique_ptr<Host> host_;
     std::vector<std::string> started_devices_;  // device names (\Device\{GUID}) in start order
     std::vector<Edge> edges_;                    // bindings in bind order
+    std::unique_ptr<OidClient> oid_client_;      // registered on the first oid request; gone before drivers unload
 
     std::mutex stop_mutex_;
     std::condition_variable stop_requested_cv_;

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 
@@ -132,6 +134,9 @@ void add_stop(CLI::App& app, Context& context) {
     cmd->callback([&context] {
         std::filesystem::path root = context.root();
         std::optional<pid_t> pid = host::RootLock::holder(root);
+        std::filesystem::path report_file = host::stop_report_path(root);
+        std::error_code ignored;
+        std::filesystem::remove(report_file, ignored);
         require_host(context, {{"cmd", "stop"}});
         // The lock is released when the host process has finished its orderly shutdown.
         int fd = ::open((root / "host.lock").c_str(), O_RDONLY | O_CLOEXEC);
@@ -139,7 +144,21 @@ void add_stop(CLI::App& app, Context& context) {
             ::flock(fd, LOCK_SH);
             ::close(fd);
         }
-        if (!context.json) std::printf("strata: host stopped%s\n", pid ? (" (pid " + std::to_string(*pid) + ")").c_str() : "");
+        nlohmann::json report = nlohmann::json::object();
+        if (std::ifstream in(report_file); in) report = nlohmann::json::parse(in, nullptr, false);
+        nlohmann::json leaks = report.is_object() ? report.value("pool_leaks", nlohmann::json::array()) : nlohmann::json::array();
+        std::string who = pid ? " (pid " + std::to_string(*pid) + ")" : "";
+        if (context.json) print_json({{"stopped", true}, {"pool_leaks", leaks}});
+        else if (leaks.empty()) std::printf("strata: host stopped%s; every packet and buffer pool balanced\n", who.c_str());
+        else {
+            std::printf("strata: host stopped%s; %zu pools still have descriptors out:\n", who.c_str(), leaks.size());
+            for (const auto& leak : leaks)
+                std::printf("  %s pool %s: %zu of %zu descriptors not freed%s\n",
+                            leak.value("kind", "").c_str(), leak.value("handle", "").c_str(),
+                            leak.value("outstanding", std::size_t{0}), leak.value("capacity", std::size_t{0}),
+                            leak.value("pool_freed", false) ? " (pool freed)" : "");
+        }
+        if (!leaks.empty()) throw RunError("pools leaked descriptors");
     });
 }
 
