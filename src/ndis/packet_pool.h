@@ -197,6 +197,7 @@ enum class PacketPath : std::uint8_t {
     Allocator,  // owned by the driver that allocated it
     Sending,    // handed down by NdisSend(Packets), not yet completed
     Indicated,  // indicated up by NdisMIndicateReceivePacket, protocols may hold it
+    Transferring,  // given to MiniportTransferData, NdisMTransferDataComplete not yet called
 };
 
 inline constexpr std::uint32_t kPacketHeaderMagic = 0x544B504Eu;  // "NPKT"

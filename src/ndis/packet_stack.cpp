@@ -14,7 +14,9 @@ bool same_driver(const Protocol& protocol, const MiniportDriver& driver) noexcep
     return driver.associated_protocol == &protocol || iequals(protocol.service, driver.service);
 }
 
-bool push(PacketHeader* header, void* holder, PacketPath path) noexcept {
+}  // namespace
+
+bool push_level(PacketHeader* header, void* holder, PacketPath path) noexcept {
     if (header->stack_top + 1 >= kPacketStackDepth) return false;
     LevelState level = level_state(header, static_cast<std::uint8_t>(header->stack_top + 1));
     level.holder = holder;
@@ -24,8 +26,6 @@ bool push(PacketHeader* header, void* holder, PacketPath path) noexcept {
     return true;
 }
 
-}  // namespace
-
 bool is_intermediate_send(PacketHeader* header, const Open& below) noexcept {
     const auto* above = static_cast<const Open*>(top_state(header).holder);
     if (above == nullptr || above->miniport == nullptr) return false;
@@ -34,7 +34,7 @@ bool is_intermediate_send(PacketHeader* header, const Open& below) noexcept {
 }
 
 bool push_send_level(PacketHeader* header, Open& below) noexcept {
-    return is_intermediate_send(header, below) && push(header, &below, PacketPath::Sending);
+    return is_intermediate_send(header, below) && push_level(header, &below, PacketPath::Sending);
 }
 
 bool push_receive_level(PacketHeader* header, Miniport& virtual_miniport) noexcept {
@@ -44,7 +44,7 @@ bool push_receive_level(PacketHeader* header, Miniport& virtual_miniport) noexce
     if (below == nullptr) return false;
     bool bound = false;
     below->for_each_open([&](Open* open) { bound = bound || same_driver(*open->protocol, driver); });
-    return bound && push(header, &virtual_miniport, PacketPath::Indicated);
+    return bound && push_level(header, &virtual_miniport, PacketPath::Indicated);
 }
 
 }  // namespace strata::ndis

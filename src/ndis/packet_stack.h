@@ -11,6 +11,9 @@ namespace strata::ndis {
 struct Miniport;
 struct Open;
 
+// Pushes a level held by `holder` in `path` (an IM passing on a packet it was handed); false when
+// every level is in use.
+bool push_level(PacketHeader* header, void* holder, PacketPath path) noexcept;
 // NdisSend(Packets) through `below` of a packet still Sending at its top level: true (and a level
 // pushed for `below`) when the packet is being sent through a virtual miniport of the IM whose
 // protocol owns `below` and a level is left.

@@ -375,14 +375,31 @@ extern "C" VOID NdisTransferData(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHan
         *Status = NDIS_STATUS_NOT_SUPPORTED;
         return;
     }
+    // An IM's MiniportTransferData passes the packet on to NdisTransferData below: each
+    // transfer gets a level, so every NdisMTransferDataComplete finds its own binding.
     PacketHeader* header = header_of(Packet);
-    header->holder = open;
+    const bool nested = top_state(header).path_state == PacketPath::Transferring;
+    if (nested && !push_level(header, open, PacketPath::Transferring)) {
+        verifier::report(verifier::Rule::PacketNotOwned, open->protocol->service, Packet,
+                         "NdisTransferData: the packet is already being transferred through every packet-stack level");
+        *Status = NDIS_STATUS_FAILURE;
+        return;
+    }
+    if (!nested) {
+        LevelState level = top_state(header);
+        level.holder = open;
+        level.path_state = PacketPath::Transferring;
+    }
     NDIS_STATUS status = NDIS_STATUS_FAILURE;
     auto call = [&] {
         status = m.driver->chars.TransferDataHandler(Packet, BytesTransferred, m.context, context->miniport_context,
                                                      ByteOffset, length);
     };
     m.call_serialized(call);
+    if (status != NDIS_STATUS_PENDING) {
+        top_state(header).path_state = PacketPath::Allocator;
+        if (nested) --header->stack_top;
+    }
     *Status = status;
 }
 
@@ -391,12 +408,16 @@ extern "C" VOID NdisMTransferDataComplete(NDIS_HANDLE MiniportAdapterHandle, PND
                                           UINT BytesTransferred) {
     Miniport* m = miniport_from(MiniportAdapterHandle, "NdisMTransferDataComplete");
     if (m == nullptr || Packet == nullptr) return;
-    auto* open = static_cast<Open*>(header_of(Packet)->holder);
-    if (open == nullptr || open->miniport != m) {
+    PacketHeader* header = header_of(Packet);
+    LevelState level = top_state(header);
+    auto* open = static_cast<Open*>(level.holder);
+    if (level.path_state != PacketPath::Transferring || open == nullptr || open->miniport != m) {
         verifier::report(verifier::Rule::CompletionWithoutCall, m->driver->service, Packet,
                          "NdisMTransferDataComplete for a packet NDIS did not pass to MiniportTransferData");
         return;
     }
+    level.path_state = PacketPath::Allocator;
+    if (header->stack_top != 0) --header->stack_top;
     open->protocol->chars.TransferDataCompleteHandler(open->binding_context, Packet, Status, BytesTransferred);
 }
 
