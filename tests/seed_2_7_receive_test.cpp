@@ -70,11 +70,17 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_WireFramesReachProbeReceivePacket) {
     EXPECT_EQ(s.SequenceErrors, 0u);
 }
 
-// "如果中间层驱动程序从ProtocolReceivePacket中返回零值,这表示将立即释放数据包及相关资源": on return
-// from NdisMIndicateReceivePacket the status is NDIS_STATUS_SUCCESS (the miniport owns the packet
-// again) and MiniportReturnPacket is never called for it.
+MiniportOptions serialized_miniport() {
+    MiniportOptions options;
+    options.serialized = true;
+    return options;
+}
+
+// "如果中间层驱动程序从ProtocolReceivePacket中返回零值,这表示将立即释放数据包及相关资源": for a
+// serialized miniport, on return from NdisMIndicateReceivePacket the status is NDIS_STATUS_SUCCESS
+// (the miniport owns the packet again) and MiniportReturnPacket is never called for it.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnZeroLeavesPacketWithMiniport) {
-    TestAdapter& adapter = test_adapter();
+    TestAdapter& adapter = test_adapter(serialized_miniport());
     TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 0; };
@@ -90,6 +96,23 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnZeroLeavesPacketWithMiniport) {
     EXPECT_EQ(binding->receive_count(), 6u);
     for (PNDIS_PACKET p : packets) EXPECT_EQ(NDIS_GET_PACKET_STATUS(p), NDIS_STATUS_SUCCESS);
     EXPECT_EQ(adapter.return_count(), 0u);
+    EXPECT_EQ(verifier::count(Rule::PacketNotOwned), 0u);
+}
+
+// A deserialized miniport may not read the status after the call (Microsoft's NdisMIndicateReceivePacket
+// rule): every packet it indicated without NDIS_STATUS_RESOURCES comes back through
+// MiniportReturnPacket exactly once, even when no protocol kept it.
+TEST_F(Seed_2_7_1, Seed_2_7_1_1_DeserializedMiniportGetsEveryPacketBack) {
+    TestAdapter& adapter = test_adapter();
+    TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
+    ASSERT_NE(binding, nullptr);
+    binding->receive_packet_result = [](PNDIS_PACKET) { return 0; };
+    std::vector<PNDIS_PACKET> packets;
+    for (int i = 0; i < 3; ++i) packets.push_back(adapter.rx_packet(test_frame(adapter.mac, 100, UCHAR(i))));
+    adapter.indicate(host(), packets);
+    ASSERT_TRUE(adapter.wait([&] { return adapter.return_count() == 3; }));
+    for (PNDIS_PACKET p : packets) EXPECT_EQ(adapter.returns_of(p), 1u);
+    EXPECT_EQ(binding->receive_count(), 3u);
     EXPECT_EQ(verifier::count(Rule::PacketNotOwned), 0u);
 }
 
@@ -195,7 +218,7 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnCountFollowsReceivePacketResult) {
 // Returning more often than ProtocolReceivePacket's result promised is a verifier report, and
 // the miniport still sees exactly one MiniportReturnPacket.
 TEST_F(Seed_2_7_1, Seed_2_7_1_1_ReturnTwiceIsReportedAndMiniportSeesOneReturn) {
-    TestAdapter& adapter = test_adapter();
+    TestAdapter& adapter = test_adapter(serialized_miniport());
     TestBinding* binding = bind_filtered(adapter, kFilterDirected, "tproto");
     ASSERT_NE(binding, nullptr);
     binding->receive_packet_result = [](PNDIS_PACKET) { return 1; };
@@ -639,7 +662,7 @@ TEST_F(Seed_2_7_1, Seed_2_7_1_2_TransferDataOnPacketIndicationCopiesWithoutMinip
 // ProtocolReceive; NdisGetReceivedPacket returns the indicated descriptor with its OOB data;
 // the packet is never held (status SUCCESS on return, no MiniportReturnPacket).
 TEST_F(Seed_2_7_1, Seed_2_7_1_3_GetReceivedPacketReturnsIndicatedPacketInReceive) {
-    TestAdapter& adapter = test_adapter();
+    TestAdapter& adapter = test_adapter(serialized_miniport());
     ProtocolOptions options;
     options.receive_packet_handler = false;
     TestBinding* binding = test_protocol("tnorp", options).bind(host(), adapter.info.device_name);
