@@ -57,6 +57,9 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
 
 void print_json(const nlohmann::json& value) { std::puts(value.dump(2).c_str()); }
 
+// oid_commands.cpp: oid query|set
+void add_oid_commands(CLI::App& app, Context& context);
+
 }  // namespace strata::cli
 
 int main(int argc, char** argv) {
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
     cli::add_netcfg_commands(app, context);
     cli::add_host_commands(app, context);
     cli::add_probe_commands(app, context);
+    cli::add_oid_commands(app, context);
     cli::add_registry_commands(app, context);
     cli::add_demo_command(app, context);
     for (int i = 1; i < argc; ++i) {
