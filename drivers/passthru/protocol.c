@@ -367,22 +367,25 @@ static NDIS_STATUS PtPnPSetPower(PPT_ADAPTER Adapter, PNET_PNP_EVENT NetPnPEvent
 NDIS_STATUS PtPnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent)
 {
     PPT_ADAPTER Adapter = (PPT_ADAPTER)ProtocolBindingContext;
+    NDIS_STATUS Status = NDIS_STATUS_SUCCESS;
 
     if (NetPnPEvent == NULL)
         return NDIS_STATUS_SUCCESS;
     switch (NetPnPEvent->NetEvent) {
     case NetEventSetPower:
-        return Adapter != NULL ? PtPnPSetPower(Adapter, NetPnPEvent) : NDIS_STATUS_SUCCESS;
+        if (Adapter != NULL)
+            Status = PtPnPSetPower(Adapter, NetPnPEvent);
+        break;
     case NetEventReconfigure:
         if (Adapter == NULL && PtGlobals.ProtocolHandle != NULL)
             NdisReEnumerateProtocolBindings(PtGlobals.ProtocolHandle);
-        return NDIS_STATUS_SUCCESS;
-    case NetEventQueryPower:
-    case NetEventQueryRemoveDevice:
-    case NetEventCancelRemoveDevice:
-    case NetEventBindList:
-    case NetEventBindsComplete:
+        break;
     default:
-        return NDIS_STATUS_SUCCESS;
+        break;
     }
+    /* Seed §2.9: what happens to the adapter below happens to the virtual miniport above it, so
+     * the protocols bound to it hear the event too (and may veto a query). */
+    if (Status == NDIS_STATUS_SUCCESS && Adapter != NULL && Adapter->MiniportHandle != NULL)
+        Status = NdisIMNotifyPnPEvent(Adapter->MiniportHandle, NetPnPEvent);
+    return Status;
 }
