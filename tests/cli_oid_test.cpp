@@ -3,9 +3,6 @@
 // OIDs through the host's own open; the answers are the values drivers/loop/oid.c gives. Bad
 // adapters, OIDs and values are one-line messages with exit 2; failed requests name their
 // NDIS_STATUS with exit 1. Runs the built binary as a user would.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,74 +15,23 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "cli_harness.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
+using Result = strata::test::CliResult;
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-class CliOid : public ::testing::Test {
+class CliOid : public strata::test::CliHarness {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/strata-cli-oid-XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        dir_ = pattern;
-        root_ = dir_ / "root";
-        ASSERT_EQ(run({"install", driver_file("netloop.inf")}).status, 0);
-        ASSERT_EQ(run({"install", driver_file("netprobe.inf")}).status, 0);
+        CliHarness::SetUp();
+        install_loop_and_probe();
         // e0 has a configured address (so CURRENT and PERMANENT differ); e1 completes its
         // requests later from a DPC (NdisMQueryInformationComplete → ProtocolRequestComplete).
         ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e0", "--param", "NetworkAddress=02AABBCCDDEE"}).status, 0);
         ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e1", "--param", "RequestsPend=1"}).status, 0);
-    }
-
-    void TearDown() override {
-        // A host a failed assertion left running must not outlive the test.
-        if (run({"status"}).status == 0) run({"stop"});
-        fs::remove_all(dir_);
-    }
-
-    Result run(std::vector<std::string> args) {
-        args.insert(args.begin(), {STRATA_BINARY_DIR "/bin/strata", "--root", root_.string()});
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        pid_t pid = 0;
-        Result result;
-        if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) return result;
-        posix_spawn_file_actions_destroy(&actions);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        result.out = read_file(out);
-        result.err = read_file(err);
-        return result;
-    }
-
-    // `--json` after the subcommand; the exit status is returned through `status`.
-    nlohmann::json json(std::vector<std::string> args, int expected_status = 0) {
-        args.push_back("--json");
-        Result r = run(args);
-        EXPECT_EQ(r.status, expected_status) << r.err;
-        return nlohmann::json::parse(r.out, nullptr, false);
     }
 
     nlohmann::json query(const std::string& adapter, const std::string& oid) {
@@ -97,13 +43,6 @@ protected:
         Result r = run(options);
         ASSERT_EQ(r.status, 0) << r.err;
     }
-
-    static std::string driver_file(const char* name) { return std::string(STRATA_DRIVER_DIR) + "/" + name; }
-
-    static bool one_line(const std::string& text) { return !text.empty() && text.find('\n') == text.size() - 1; }
-
-    fs::path dir_;
-    fs::path root_;
 };
 
 TEST_F(CliOid, MaximumFrameSizeIsWhatTheLoopMiniportAnswers) {
