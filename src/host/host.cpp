@@ -18,8 +18,6 @@
 namespace strata {
 namespace {
 
-constexpr std::string_view kNetClassKey =
-    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}";
 constexpr std::string_view kServicesKey = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\";
 
 std::string new_guid() {
@@ -68,14 +66,14 @@ struct Host::Impl {
     }
 
     std::string next_instance_key() {
-        std::vector<std::string> existing = registry->key_exists(kNetClassKey) ? registry->subkeys(kNetClassKey)
+        std::vector<std::string> existing = registry->key_exists(ndis::kNetClassKey) ? registry->subkeys(ndis::kNetClassKey)
                                                                                : std::vector<std::string>{};
         for (unsigned index = 0;; ++index) {
             char name[8];
             std::snprintf(name, sizeof name, "%04u", index);
             bool taken = false;
             for (const auto& e : existing) taken = taken || ndis::iequals(e, name);
-            if (!taken) return std::string(kNetClassKey) + "\\" + name;
+            if (!taken) return std::string(ndis::kNetClassKey) + "\\" + name;
         }
     }
 
@@ -240,13 +238,8 @@ NDIS_STATUS Host::remove_adapter(std::string_view device_name) {
     // A virtual miniport whose IM has not asked for it (or has let it go) is only a started device.
     for (const std::string& service : loaded_drivers()) {
         ndis::MiniportDriver* driver = library.find_miniport_driver(service);
-        if (driver == nullptr || !driver->layered) continue;
-        std::lock_guard lock(library.mutex);
-        for (const ndis::VirtualDevice& device : driver->virtual_devices) {
-            if (!device.present || !ndis::iequals(device.device_name, device_name)) continue;
-            ndis::stop_virtual_device(*driver, device_name);
+        if (driver != nullptr && driver->layered && ndis::stop_virtual_device(*driver, device_name))
             return NDIS_STATUS_SUCCESS;
-        }
     }
     return NDIS_STATUS_ADAPTER_NOT_FOUND;
 }

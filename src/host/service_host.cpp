@@ -111,11 +111,8 @@ bool ServiceHost::started(std::string_view device_name) const {
 // INF names none (the NDIS 5 samples' null service), the filter component's.
 std::string ServiceHost::device_service(const netcfg::Device& device) const {
     if (!device.service.empty() || !device.virtual_miniport) return device.service;
-    registry::Registry& reg = host_->registry();
-    std::optional<registry::Value> filter = reg.get_value(device.instance_key, "StrataFilter");
-    if (!filter || filter->type() != registry::ValueType::Sz) return {};
-    for (const netcfg::Component& c : netcfg::components(reg))
-        if (ndis::iequals(c.component_id, filter->as_string())) return c.service;
+    for (const netcfg::Component& c : netcfg::components(host_->registry()))
+        if (ndis::iequals(c.component_id, device.filter_component)) return c.service;
     return {};
 }
 
@@ -373,10 +370,7 @@ nlohmann::json ServiceHost::probe_send(const nlohmann::json& request) {
     auto binding_over = [&](const netcfg::Device& adapter_device) -> PVOID {
         if (PVOID direct = probe.find_binding(adapter_device.device_name.c_str())) return direct;
         for (const netcfg::Device& d : devices) {
-            std::optional<registry::Value> below = reg.get_value(d.instance_key, "StrataFilterAdapter");
-            if (!d.virtual_miniport || !below || below->type() != registry::ValueType::Sz ||
-                !ndis::iequals(below->as_string(), adapter_device.instance_id))
-                continue;
+            if (!d.virtual_miniport || !ndis::iequals(d.filter_adapter, adapter_device.instance_id)) continue;
             if (PVOID filtered = probe.find_binding(d.device_name.c_str())) return filtered;
         }
         return nullptr;

@@ -17,9 +17,6 @@
 namespace strata::ndis {
 namespace {
 
-constexpr std::string_view kNetClassKey =
-    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}";
-
 // Library::mutex held.
 VirtualDevice* find_device(MiniportDriver& driver, std::string_view device_name) {
     auto it = std::find_if(driver.virtual_devices.begin(), driver.virtual_devices.end(),
@@ -126,16 +123,17 @@ NDIS_STATUS start_virtual_device(MiniportDriver& driver, std::string_view device
     return initialize_virtual(driver, std::string(device_name));
 }
 
-void stop_virtual_device(MiniportDriver& driver, std::string_view device_name) {
+bool stop_virtual_device(MiniportDriver& driver, std::string_view device_name) {
     Miniport* m = nullptr;
     {
         std::lock_guard lock(Library::instance().mutex);
         VirtualDevice* device = find_device(driver, device_name);
-        if (device == nullptr) return;
+        if (device == nullptr || !device->present) return false;
         device->present = false;
         m = device->miniport;
     }
     if (m != nullptr) halt_virtual(driver, *m);
+    return true;
 }
 
 }  // namespace strata::ndis

@@ -16,7 +16,8 @@ struct MiniportDriver;
 // status; NDIS_STATUS_SUCCESS otherwise (initialisation waits for the IM). PASSIVE_LEVEL.
 NDIS_STATUS start_virtual_device(MiniportDriver& driver, std::string_view device_name, std::string_view instance_key);
 // The device instance goes away: an initialised virtual miniport is halted (its upper bindings
-// first), and a later NdisIMInitializeDeviceInstanceEx for it waits again. PASSIVE_LEVEL.
-void stop_virtual_device(MiniportDriver& driver, std::string_view device_name);
+// first), and a later NdisIMInitializeDeviceInstanceEx for it waits again. False when `driver`
+// has no such started device. PASSIVE_LEVEL.
+bool stop_virtual_device(MiniportDriver& driver, std::string_view device_name);
 
 }  // namespace strata::ndis

@@ -21,6 +21,10 @@ namespace strata::registry { class Registry; }
 
 namespace strata::ndis {
 
+// Where adapter instances live: one NNNN subkey per device, with its NetCfgInstanceId.
+inline constexpr std::string_view kNetClassKey =
+    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}";
+
 class Library {
 public:
     static Library& instance();

@@ -241,6 +241,16 @@ inline LevelState level_state(PacketHeader* header, std::uint8_t level) noexcept
     return {l.holder, l.path_state, l.receive_refs};
 }
 inline LevelState top_state(PacketHeader* header) noexcept { return level_state(header, header->stack_top); }
+// The holder at the top level is done with the packet: the level goes back to Allocator and a
+// stacked level is popped, so the packet is again where the intermediate driver above left it.
+// Returns that holder.
+inline void* release_top_level(PacketHeader* header) noexcept {
+    LevelState level = top_state(header);
+    level.path_state = PacketPath::Allocator;
+    void* holder = level.holder;
+    if (header->stack_top != 0) --header->stack_top;
+    return holder;
+}
 
 // O(1) conversions; valid only for packets that came from NdisAllocatePacket.
 inline PacketHeader* header_of(PNDIS_PACKET packet) noexcept {

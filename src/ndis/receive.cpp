@@ -151,9 +151,7 @@ void indicate_loopback(Miniport& m, Open* sender, PNDIS_PACKET packet) {
 }
 
 void Miniport::return_packet_to_miniport(PNDIS_PACKET packet) {
-    PacketHeader* header = header_of(packet);
-    top_state(header).path_state = PacketPath::Allocator;
-    if (header->stack_top != 0) --header->stack_top;  // back to the level of the driver below the IM
+    release_top_level(header_of(packet));  // back to the level of the driver below the IM
     returns.fetch_add(1, std::memory_order_relaxed);
     if (driver->chars.ReturnPacketHandler == nullptr) {
         verifier::report(verifier::Rule::BadCall, driver->service, packet,
@@ -259,8 +257,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         // owns a packet nobody kept again when the call returns, its status saying so.
         if (held == 0 && (resources || m->serialized())) {
             level.receive_refs.store(0, std::memory_order_relaxed);
-            level.path_state = PacketPath::Allocator;
-            if (my_level != 0) header->stack_top = my_level - 1;
+            release_top_level(header);
             if (!resources) NDIS_SET_PACKET_STATUS(packet, NDIS_STATUS_SUCCESS);
             continue;
         }
@@ -416,8 +413,7 @@ extern "C" VOID NdisMTransferDataComplete(NDIS_HANDLE MiniportAdapterHandle, PND
                          "NdisMTransferDataComplete for a packet NDIS did not pass to MiniportTransferData");
         return;
     }
-    level.path_state = PacketPath::Allocator;
-    if (header->stack_top != 0) --header->stack_top;
+    release_top_level(header);
     open->protocol->chars.TransferDataCompleteHandler(open->binding_context, Packet, Status, BytesTransferred);
 }
 

@@ -32,10 +32,7 @@ Open* take_from_miniport(Miniport& m, PNDIS_PACKET packet, const char* function)
         verifier::report(verifier::Rule::PacketNotOwned, m.driver->service, packet, message);
         return nullptr;
     }
-    level.path_state = PacketPath::Allocator;
-    auto* open = static_cast<Open*>(level.holder);
-    if (header->stack_top != 0) --header->stack_top;
-    return open;
+    return static_cast<Open*>(release_top_level(header));
 }
 
 // A send NDIS finished itself (synchronous MiniportSend result, or a failure before the miniport).
@@ -188,9 +185,7 @@ extern "C" VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET Pac
     open->sends_outstanding.fetch_add(accepted, std::memory_order_relaxed);
     if (open->state.load(std::memory_order_acquire) != OpenState::Open) {
         for (UINT i = 0; i < accepted; ++i) {
-            PacketHeader* header = header_of(PacketArray[i]);
-            top_state(header).path_state = PacketPath::Allocator;
-            if (header->stack_top != 0) --header->stack_top;
+            release_top_level(header_of(PacketArray[i]));
             open->send_complete(PacketArray[i], NDIS_STATUS_CLOSING);
         }
         return;
@@ -231,9 +226,7 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         indicate_loopback(m, open, Packet);
     NDIS_STATUS status = chars.SendHandler(m.context, Packet, NdisGetPacketFlags(Packet));
     if (status != NDIS_STATUS_PENDING) {
-        PacketHeader* header = header_of(Packet);
-        top_state(header).path_state = PacketPath::Allocator;
-        if (header->stack_top != 0) --header->stack_top;
+        release_top_level(header_of(Packet));
         if (status == NDIS_STATUS_SUCCESS) {
             open->counters.add(Counter::SentPackets);
             open->counters.add(Counter::SentBytes, packet_bytes(Packet));

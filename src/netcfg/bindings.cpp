@@ -166,8 +166,8 @@ private:
     Device virtual_miniport(const Node& filter, const Device& adapter, std::vector<Device>& all) {
         for (const Device& d : all) {
             if (!d.virtual_miniport) continue;
-            auto [owner, below] = filter_marks(reg_, d);
-            if (inf_iequals(owner, filter.component_id) && inf_iequals(below, adapter.instance_id)) return d;
+            if (inf_iequals(d.filter_component, filter.component_id) && inf_iequals(d.filter_adapter, adapter.instance_id))
+                return d;
         }
         std::string base = filter.service + "-" + adapter.name, name = base;
         for (unsigned n = 1; std::any_of(all.begin(), all.end(), [&](const Device& d) { return inf_iequals(d.name, name); }); ++n)

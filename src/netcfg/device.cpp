@@ -104,6 +104,8 @@ Device read_device(Registry& reg, const std::string& index) {
                     .value_or(read_string(reg, enum_root_net_key() + "\\" + index, "Service").value_or(""));
     d.lower_range = read_list(reg, d.instance_key + "\\Ndi\\Interfaces", "LowerRange");
     d.virtual_miniport = reg.get_value(d.instance_key, "StrataFilter").has_value();
+    d.filter_component = read_string(reg, d.instance_key, "StrataFilter").value_or("");
+    d.filter_adapter = read_string(reg, d.instance_key, "StrataFilterAdapter").value_or("");
     return d;
 }
 
@@ -122,11 +124,6 @@ std::vector<Device> read_devices(Registry& reg) {
     for (const std::string& index : reg.subkeys(net_class_key()))
         if (reg.get_value(net_class_key() + "\\" + index, "NetCfgInstanceId")) out.push_back(read_device(reg, index));
     return out;
-}
-
-std::pair<std::string, std::string> filter_marks(Registry& reg, const Device& device) {
-    return {read_string(reg, device.instance_key, "StrataFilter").value_or(""),
-            read_string(reg, device.instance_key, "StrataFilterAdapter").value_or("")};
 }
 
 void validate_param_defaults(Registry& reg, std::string_view key, std::string_view component_id) {
@@ -232,7 +229,7 @@ void remove_device(registry::Registry& registry, std::string_view name) {
         if (!device) throw NetcfgError("no device named " + std::string(name));
         if (device->virtual_miniport)
             throw NetcfgError("device " + device->name + " is the virtual miniport of filter " +
-                              filter_marks(registry, *device).first + "; uninstall the filter instead");
+                              device->filter_component + "; uninstall the filter instead");
         delete_device(registry, *device);
         refresh_bindings(registry, std::nullopt);
         tx.commit();

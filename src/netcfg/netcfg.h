@@ -84,6 +84,8 @@ struct Device {
     std::string device_name;       // \Device\{GUID}, what NDIS and ProtocolBindAdapter use
     std::vector<std::string> lower_range;  // Ndi\Interfaces\LowerRange tokens (the medium, e.g. ethernet)
     bool virtual_miniport = false; // created by the binding engine for a filter (FilterDeviceInfId)
+    std::string filter_component;  // virtual miniports: the filter's component id
+    std::string filter_adapter;    // virtual miniports: the NetCfgInstanceId of the adapter it filters
 };
 
 // Creates an instance of the installed Net component `hw_id` named `name` (generated as

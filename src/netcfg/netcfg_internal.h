@@ -163,7 +163,6 @@ Device create_device(Registry& reg, const std::filesystem::path& root, const Dev
 void delete_device(Registry& reg, const Device& device);
 std::vector<Device> read_devices(Registry& reg);
 // The instance key's StrataFilter / StrataFilterAdapter values ("" for an ordinary adapter).
-std::pair<std::string, std::string> filter_marks(Registry& reg, const Device& device);
 // Checks every Ndi\params\<name>\Default under `key` against its own Type/Min/Max/Step/enum/edit.
 void validate_param_defaults(Registry& reg, std::string_view key, std::string_view component_id);
 
