@@ -31,6 +31,44 @@ protected:
     }
 };
 
+// Issue 4 "How it is checked" (seed 003 §2.4, §2.8, §4.2.7.13): from an empty root, loop, probe
+// and the passthru IM from their INF files; two loop devices on one wire; the binding engine puts
+// passthru over both; a million frames arrive complete and in order through it; `strata stop`
+// finds every pool balanced.
+TEST_F(Cli, PassthruOverTwoLoopDevicesCarriesAMillionFramesAndStopFindsPoolsBalanced) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"install", driver_file("netpassthru.inf")}).status, 0);
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e0", "--param", "Wire=7"}).status, 0);
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e1", "--param", "Wire=7"}).status, 0);
+    Result paths = run({"bindings"});
+    ASSERT_EQ(paths.status, 0) << paths.err;
+    for (const char* path : {"strata_probe -> passthru-e0 -> strata_passthru -> e0",
+                             "strata_probe -> passthru-e1 -> strata_passthru -> e1"})
+        EXPECT_NE(paths.out.find(std::string("enabled  ") + path), std::string::npos) << paths.out;
+
+    Result start = run({"start"});
+    ASSERT_EQ(start.status, 0) << start.err;
+    Result send = run({"probe", "send", "e0", "--count", "1000000", "--size", "256", "--batch", "32"});
+    ASSERT_EQ(send.status, 0) << send.err;
+    nlohmann::json probe = json({"probe", "stats"});
+    ASSERT_TRUE(probe.is_array());
+    ASSERT_EQ(probe.size(), 2u);
+    for (const auto& binding : probe) {
+        if (binding["adapter"] == "passthru-e0") {
+            EXPECT_EQ(binding["sent"], 1000000);
+        } else {
+            EXPECT_EQ(binding["adapter"], "passthru-e1");
+            EXPECT_EQ(binding["received"], 1000000);
+            EXPECT_EQ(binding["in_order"], 1000000);
+            EXPECT_EQ(binding["corrupt"], 0);
+            EXPECT_EQ(binding["dropped"], 0);
+        }
+    }
+    Result stop = run({"stop"});
+    EXPECT_EQ(stop.status, 0) << stop.out << stop.err;
+    EXPECT_NE(stop.out.find("every packet and buffer pool balanced"), std::string::npos) << stop.out;
+}
+
 TEST_F(Cli, InstallTwoDevicesStartSendStatsStop) {
     install_loop_and_probe();
     ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "a"}).status, 0);
