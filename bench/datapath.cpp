@@ -131,7 +131,7 @@ void emit(const Options& options, const char* name, unsigned layers, UINT batch,
 
 // Stacks `layers` passthru virtual miniports over `lower` the way the binding engine would
 // (UpperBindings per binding) and returns the top adapter's device name.
-std::string stack_passthru(host::LoopProbeStack& stack, std::string lower, unsigned layers) {
+std::string stack_passthru(host::LoopProbeStack& stack, std::string lower, unsigned layers, bool stacking) {
     Host& host = stack.host();
     if (layers == 0) return lower;
     if (host.load_driver("passthru") != STATUS_SUCCESS) throw std::runtime_error("cannot load passthru.sys: " + host.last_error());
@@ -140,8 +140,9 @@ std::string stack_passthru(host::LoopProbeStack& stack, std::string lower, unsig
         if (host.add_adapter("passthru", {}, &virtual_miniport) != NDIS_STATUS_SUCCESS)
             throw std::runtime_error("cannot create passthru's virtual miniport");
         std::string below_guid = lower.substr(lower.find_last_of('\\') + 1);
-        host.registry().set_value("HKLM\\SYSTEM\\CurrentControlSet\\Services\\passthru\\Parameters\\Adapters\\" + below_guid,
-                                  "UpperBindings", registry::Value::sz(virtual_miniport.device_name));
+        std::string parameters = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\passthru\\Parameters\\Adapters\\" + below_guid;
+        host.registry().set_value(parameters, "UpperBindings", registry::Value::sz(virtual_miniport.device_name));
+        host.registry().set_value(parameters, "PacketStacking", registry::Value::dword(stacking ? 1 : 0));
         if (host.bind("passthru", lower) != NDIS_STATUS_SUCCESS || !host.adapter_running(virtual_miniport.device_name))
             throw std::runtime_error("passthru did not bind " + lower);
         lower = virtual_miniport.device_name;
@@ -163,7 +164,7 @@ int run_layers(const Options& options, unsigned layers, std::vector<Reference>& 
                                     layers == 0);
         PVOID probe = a.probe;
         if (layers != 0) {
-            std::string top = stack_passthru(stack, a.info.device_name, layers);
+            std::string top = stack_passthru(stack, a.info.device_name, layers, options.stacking);
             if (stack.host().bind("probe", top) != NDIS_STATUS_SUCCESS) throw std::runtime_error("probe did not bind " + top);
             probe = stack.probe().find_binding(top.c_str());
         }

@@ -11,7 +11,7 @@
 namespace {
 
 void usage() {
-    std::fprintf(stderr, "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--driver-dir DIR]\n");
+    std::fprintf(stderr, "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n");
 }
 
 }  // namespace
@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
                 options.layers.push_back(static_cast<unsigned>(layers));
                 at = comma + 1;
             }
+        } else if (arg == "--stacking") {
+            options.stacking = true;
         } else if (arg == "--driver-dir" && i + 1 < argc) {
             options.driver_dir = argv[++i];
         } else if (bench.empty() && arg[0] != '-') {
