@@ -169,6 +169,42 @@ typedef struct _GUID {
 } GUID, *PGUID, *LPGUID;
 typedef const GUID *LPCGUID, *REFGUID;
 
+/* Object attributes (what ZwCreateXxx and PsCreateSystemThread take) and thread identities. */
+#define OBJ_INHERIT             0x00000002L
+#define OBJ_PERMANENT           0x00000010L
+#define OBJ_EXCLUSIVE           0x00000020L
+#define OBJ_CASE_INSENSITIVE    0x00000040L
+#define OBJ_OPENIF              0x00000080L
+#define OBJ_OPENLINK            0x00000100L
+#define OBJ_KERNEL_HANDLE       0x00000200L
+#define OBJ_FORCE_ACCESS_CHECK  0x00000400L
+#define OBJ_VALID_ATTRIBUTES    0x000007F2L
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+typedef const OBJECT_ATTRIBUTES *PCOBJECT_ATTRIBUTES;
+
+#define InitializeObjectAttributes(p, n, a, r, s) \
+    do { \
+        (p)->Length = sizeof(OBJECT_ATTRIBUTES); \
+        (p)->RootDirectory = (r); \
+        (p)->Attributes = (a); \
+        (p)->ObjectName = (n); \
+        (p)->SecurityDescriptor = (s); \
+        (p)->SecurityQualityOfService = NULL; \
+    } while (0)
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID, *PCLIENT_ID;
+
 #define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
 #define RTL_FIELD_SIZE(type, field) (sizeof(((type *)0)->field))
 #define RTL_SIZEOF_THROUGH_FIELD(type, field) (FIELD_OFFSET(type, field) + RTL_FIELD_SIZE(type, field))
@@ -222,6 +258,7 @@ typedef const GUID *LPCGUID, *REFGUID;
 #define STATUS_NO_SUCH_FILE              ((NTSTATUS)0xC000000FL)
 #define STATUS_INVALID_DEVICE_REQUEST    ((NTSTATUS)0xC0000010L)
 #define STATUS_END_OF_FILE               ((NTSTATUS)0xC0000011L)
+#define STATUS_MORE_PROCESSING_REQUIRED  ((NTSTATUS)0xC0000016L)
 #define STATUS_NO_MEMORY                 ((NTSTATUS)0xC0000017L)
 #define STATUS_ACCESS_DENIED             ((NTSTATUS)0xC0000022L)
 #define STATUS_BUFFER_TOO_SMALL          ((NTSTATUS)0xC0000023L)
@@ -254,6 +291,8 @@ typedef const GUID *LPCGUID, *REFGUID;
 #define STATUS_PROTOCOL_UNREACHABLE      ((NTSTATUS)0xC000023EL)
 #define STATUS_PORT_UNREACHABLE          ((NTSTATUS)0xC000023FL)
 #define STATUS_REQUEST_ABORTED           ((NTSTATUS)0xC0000240L)
+#define STATUS_REQUEST_NOT_ACCEPTED        ((NTSTATUS)0xC00000D0L)
+#define STATUS_DATA_NOT_ACCEPTED           ((NTSTATUS)0xC000021BL)
 #define STATUS_CONNECTION_ABORTED        ((NTSTATUS)0xC0000241L)
 #define STATUS_CONNECTION_RESET          ((NTSTATUS)0xC000020DL)
 #define STATUS_CONNECTION_DISCONNECTED   ((NTSTATUS)0xC000020CL)

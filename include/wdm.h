@@ -83,7 +83,8 @@ NTKERNELAPI LONG NTAPI KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN W
 NTKERNELAPI LONG NTAPI KeResetEvent(PRKEVENT Event);
 NTKERNELAPI VOID NTAPI KeClearEvent(PRKEVENT Event);
 NTKERNELAPI LONG NTAPI KeReadStateEvent(PRKEVENT Event);
-/* Object is a KEVENT or a KTIMER; Timeout is in 100 ns units, negative = relative. */
+/* Object is a KEVENT, a KTIMER or a thread (PKTHREAD/PETHREAD, signalled when the thread has
+ * ended); Timeout is in 100 ns units, negative = relative. */
 NTKERNELAPI NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason,
     KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
 NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
@@ -143,6 +144,64 @@ NTKERNELAPI ULONG NTAPI KeQueryTimeIncrement(VOID);
 NTKERNELAPI LARGE_INTEGER NTAPI KeQueryPerformanceCounter(PLARGE_INTEGER PerformanceFrequency);
 NTKERNELAPI VOID NTAPI KeStallExecutionProcessor(ULONG MicroSeconds);
 
+/* ---- Objects, handles and system threads ----------------------------------------------------- */
+/* Thread objects are dispatcher objects: KeWaitForSingleObject on one returns once it has ended.
+ * An object lives while referenced (ObReferenceObject/ObDereferenceObject) or a handle to it is
+ * open (ZwClose). Kernel-mode callers only: access masks are recorded, never checked. */
+typedef struct _KTHREAD *PKTHREAD, *PRKTHREAD;
+typedef struct _ETHREAD *PETHREAD;
+typedef struct _OBJECT_TYPE *POBJECT_TYPE;
+
+#define DELETE                   0x00010000L
+#define READ_CONTROL             0x00020000L
+#define WRITE_DAC                0x00040000L
+#define WRITE_OWNER              0x00080000L
+#define SYNCHRONIZE              0x00100000L
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
+#define STANDARD_RIGHTS_ALL      0x001F0000L
+#define GENERIC_READ             0x80000000L
+#define GENERIC_WRITE            0x40000000L
+#define GENERIC_EXECUTE          0x20000000L
+#define GENERIC_ALL              0x10000000L
+#define THREAD_ALL_ACCESS        (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define ZwCurrentProcess() NtCurrentProcess()
+#define NtCurrentThread() ((HANDLE)(LONG_PTR)-2)
+#define ZwCurrentThread() NtCurrentThread()
+
+typedef struct _OBJECT_HANDLE_INFORMATION {
+    ULONG HandleAttributes;
+    ACCESS_MASK GrantedAccess;
+} OBJECT_HANDLE_INFORMATION, *POBJECT_HANDLE_INFORMATION;
+
+/* The type of thread objects, for ObReferenceObjectByHandle(..., *PsThreadType, ...). */
+extern NTKERNELAPI POBJECT_TYPE *PsThreadType;
+
+NTKERNELAPI NTSTATUS NTAPI ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,
+    POBJECT_TYPE ObjectType, KPROCESSOR_MODE AccessMode, PVOID *Object, POBJECT_HANDLE_INFORMATION HandleInformation);
+NTKERNELAPI LONG_PTR FASTCALL ObfReferenceObject(PVOID Object);
+NTKERNELAPI LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object);
+#define ObReferenceObject(Object) ObfReferenceObject(Object)
+#define ObDereferenceObject(Object) ObfDereferenceObject(Object)
+NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
+
+typedef VOID KSTART_ROUTINE(PVOID StartContext);
+typedef KSTART_ROUTINE *PKSTART_ROUTINE;
+
+/* StartRoutine runs on a new thread at PASSIVE_LEVEL; *ThreadHandle must be closed with ZwClose.
+ * ProcessHandle: NULL or NtCurrentProcess() (the host is the only process). */
+NTKERNELAPI NTSTATUS NTAPI PsCreateSystemThread(PHANDLE ThreadHandle, ULONG DesiredAccess,
+    POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle, PCLIENT_ID ClientId, PKSTART_ROUTINE StartRoutine,
+    PVOID StartContext);
+/* Ends the calling system thread (PASSIVE_LEVEL); STATUS_INVALID_PARAMETER from any other thread.
+ * Like Windows, the thread's frames are abandoned, not unwound: see docs/drivers.md. */
+NTKERNELAPI NTSTATUS NTAPI PsTerminateSystemThread(NTSTATUS ExitStatus);
+NTKERNELAPI PETHREAD NTAPI PsGetCurrentThread(VOID);
+NTKERNELAPI PKTHREAD NTAPI KeGetCurrentThread(VOID);
+NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(VOID);
+NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread);
+
 /* ---- Pool memory ---------------------------------------------------------------------------- */
 typedef enum _POOL_TYPE {
     NonPagedPool = 0, NonPagedPoolExecute = 0, PagedPool = 1, NonPagedPoolMustSucceed = 2,
@@ -162,6 +221,34 @@ NTKERNELAPI PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberO
 NTKERNELAPI PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes);
 NTKERNELAPI VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag);
 NTKERNELAPI VOID NTAPI ExFreePool(PVOID P);
+
+/* The Windows 10 2004 wrappers: Zero clears the block, Uninitialized leaves it as it comes. */
+FORCEINLINE PVOID ExAllocatePoolZero(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    PVOID Block = ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag);
+    if (Block != NULL)
+        memset(Block, 0, NumberOfBytes);
+    return Block;
+}
+FORCEINLINE PVOID ExAllocatePoolUninitialized(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+    return ExAllocatePoolWithTag(PoolType, NumberOfBytes, Tag);
+}
+
+/* ExAllocatePool2: exactly one of NON_PAGED, NON_PAGED_EXECUTE, PAGED; zeroed unless
+ * UNINITIALIZED. An unknown flag in the low (required) half fails the allocation; the high half
+ * is optional and ignored when unknown. */
+typedef ULONG64 POOL_FLAGS;
+#define POOL_FLAG_USE_QUOTA         0x0000000000000001ULL
+#define POOL_FLAG_UNINITIALIZED     0x0000000000000002ULL
+#define POOL_FLAG_SESSION           0x0000000000000004ULL
+#define POOL_FLAG_CACHE_ALIGNED     0x0000000000000008ULL
+#define POOL_FLAG_RAISE_ON_FAILURE  0x0000000000000020ULL
+#define POOL_FLAG_NON_PAGED         0x0000000000000040ULL
+#define POOL_FLAG_NON_PAGED_EXECUTE 0x0000000000000080ULL
+#define POOL_FLAG_PAGED             0x0000000000000100ULL
+#define POOL_FLAG_SPECIAL_POOL      0x0000000100000000ULL
+NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
 
 #define RtlCopyMemory(Destination, Source, Length) memcpy((Destination), (Source), (Length))
 #define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))
@@ -557,9 +644,10 @@ typedef struct _DEVICE_OBJECT {
 } DEVICE_OBJECT, *PDEVICE_OBJECT;
 
 /* ---- I/O request packets (x64 layouts) ------------------------------------------------------- */
-/* What a driver's dispatch routines see of an IRP: the stack location for it, the system buffer,
- * the status block it completes with. Strata builds IRPs for control devices (NdisMRegisterDevice);
- * there is no I/O manager above them, so no completion routines run and no thread is attached. */
+/* An IRP is a header and StackCount stack locations behind it; location StackCount is used first
+ * and CurrentLocation counts down as the IRP is passed down (IoCallDriver), back up as it
+ * completes. Strata sends IRPs to control devices (NdisMRegisterDevice) and WSK completes the
+ * IRPs its clients allocate (IoAllocateIrp) and hand to it. */
 #define MAXIMUM_PROCESSORS 64
 #define POINTER_ALIGNMENT DECLSPEC_ALIGN(8)
 
@@ -701,15 +789,85 @@ typedef struct _IO_STACK_LOCATION {
     PVOID Context;
 } IO_STACK_LOCATION, *PIO_STACK_LOCATION;
 
+/* IO_STACK_LOCATION.Control */
+#define SL_PENDING_RETURNED  0x01
+#define SL_ERROR_RETURNED    0x02
+#define SL_INVOKE_ON_CANCEL  0x20
+#define SL_INVOKE_ON_SUCCESS 0x40
+#define SL_INVOKE_ON_ERROR   0x80
+
+#define IoSizeOfIrp(StackSize) ((USHORT)(sizeof(IRP) + ((StackSize) * (sizeof(IO_STACK_LOCATION)))))
+
 FORCEINLINE PIO_STACK_LOCATION IoGetCurrentIrpStackLocation(PIRP Irp) { return Irp->Tail.Overlay.CurrentStackLocation; }
 FORCEINLINE PIO_STACK_LOCATION IoGetNextIrpStackLocation(PIRP Irp) { return Irp->Tail.Overlay.CurrentStackLocation - 1; }
-#define SL_PENDING_RETURNED 0x01
 FORCEINLINE VOID IoMarkIrpPending(PIRP Irp) { IoGetCurrentIrpStackLocation(Irp)->Control |= SL_PENDING_RETURNED; }
+/* Makes the next location current without sending the IRP (a driver using a location of its own). */
+FORCEINLINE VOID IoSetNextIrpStackLocation(PIRP Irp)
+{
+    Irp->CurrentLocation--;
+    Irp->Tail.Overlay.CurrentStackLocation--;
+}
+/* Passes the current location's parameters to the driver below; no completion routine is copied. */
+FORCEINLINE VOID IoCopyCurrentIrpStackLocationToNext(PIRP Irp)
+{
+    PIO_STACK_LOCATION Current = IoGetCurrentIrpStackLocation(Irp);
+    PIO_STACK_LOCATION Next = IoGetNextIrpStackLocation(Irp);
+    memcpy(Next, Current, FIELD_OFFSET(IO_STACK_LOCATION, CompletionRoutine));
+    Next->Control = 0;
+}
+/* The driver below gets this driver's location as its own (no completion routine in between). */
+FORCEINLINE VOID IoSkipCurrentIrpStackLocation(PIRP Irp)
+{
+    Irp->CurrentLocation++;
+    Irp->Tail.Overlay.CurrentStackLocation++;
+}
+/* Registers CompletionRoutine in the NEXT location (the driver below completes through it); it
+ * runs for a success status, an error status and/or a cancelled IRP as the flags say. */
+FORCEINLINE VOID IoSetCompletionRoutine(PIRP Irp, PIO_COMPLETION_ROUTINE CompletionRoutine, PVOID Context,
+    BOOLEAN InvokeOnSuccess, BOOLEAN InvokeOnError, BOOLEAN InvokeOnCancel)
+{
+    PIO_STACK_LOCATION Next = IoGetNextIrpStackLocation(Irp);
+    Next->CompletionRoutine = CompletionRoutine;
+    Next->Context = Context;
+    Next->Control = (UCHAR)((InvokeOnSuccess ? SL_INVOKE_ON_SUCCESS : 0) | (InvokeOnError ? SL_INVOKE_ON_ERROR : 0) |
+                            (InvokeOnCancel ? SL_INVOKE_ON_CANCEL : 0));
+}
+/* Returns the previous cancel routine; NULL makes the IRP non-cancelable again. */
+FORCEINLINE PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelRoutine)
+{
+    return (PDRIVER_CANCEL)InterlockedExchangePointer((PVOID volatile *)&Irp->CancelRoutine, (PVOID)CancelRoutine);
+}
 
-/* Hands the IRP back to its sender: IoStatus is final. An IRP completes once (the verifier
- * reports a second completion); PriorityBoost is accepted and ignored. IRQL <= DISPATCH_LEVEL. */
+/* IRPs a driver allocates (IRQL <= DISPATCH_LEVEL): NULL when out of memory. Such an IRP has no
+ * thread: its completion routine must return STATUS_MORE_PROCESSING_REQUIRED and then free it
+ * (IoFreeIrp) or reinitialise it for another request (IoReuseIrp, which sets IoStatus.Status). */
+NTKERNELAPI PIRP NTAPI IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota);
+NTKERNELAPI VOID NTAPI IoFreeIrp(PIRP Irp);
+NTKERNELAPI VOID NTAPI IoReuseIrp(PIRP Irp, NTSTATUS Iostatus);
+NTKERNELAPI VOID NTAPI IoInitializeIrp(PIRP Irp, USHORT PacketSize, CCHAR StackSize);
+/* Like IoSetCompletionRoutine; on Windows it also keeps the driver loaded until the routine has
+ * run. STATUS_INSUFFICIENT_RESOURCES when out of memory (then nothing is registered). */
+NTKERNELAPI NTSTATUS NTAPI IoSetCompletionRoutineEx(PDEVICE_OBJECT DeviceObject, PIRP Irp,
+    PIO_COMPLETION_ROUTINE CompletionRoutine, PVOID Context, BOOLEAN InvokeOnSuccess, BOOLEAN InvokeOnError,
+    BOOLEAN InvokeOnCancel);
+
+/* Makes the next location current (naming DeviceObject) and runs the device's dispatch routine. */
+NTKERNELAPI NTSTATUS FASTCALL IofCallDriver(PDEVICE_OBJECT DeviceObject, PIRP Irp);
+#define IoCallDriver(DeviceObject, Irp) IofCallDriver((DeviceObject), (Irp))
+
+/* Hands the IRP back up: from the current location toward the sender, each location's completion
+ * routine runs if its SL_INVOKE_* bits match; one returning STATUS_MORE_PROCESSING_REQUIRED stops
+ * the walk and owns the IRP again. An IRP completes once (the verifier reports a second
+ * completion); PriorityBoost is accepted and ignored. IRQL <= DISPATCH_LEVEL. */
 NTKERNELAPI VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
 #define IoCompleteRequest(Irp, PriorityBoost) IofCompleteRequest((Irp), (PriorityBoost))
+
+/* Cancellation: IoCancelIrp sets Irp->Cancel and, if a cancel routine is set, clears it and calls
+ * it holding the cancel spin lock (the routine releases it: IoReleaseCancelSpinLock(Irp->CancelIrql)).
+ * TRUE if a cancel routine was called. One cancel spin lock for the system, as on Windows. */
+NTKERNELAPI BOOLEAN NTAPI IoCancelIrp(PIRP Irp);
+NTKERNELAPI VOID NTAPI IoAcquireCancelSpinLock(PKIRQL Irql);
+NTKERNELAPI VOID NTAPI IoReleaseCancelSpinLock(KIRQL Irql);
 
 /* Device I/O control codes (devioctl.h). */
 #define FILE_DEVICE_NETWORK          0x00000012

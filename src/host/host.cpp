@@ -14,6 +14,7 @@
 #include "registry/registry.h"
 #include "registry/root.h"
 #include "verifier/verifier.h"
+#include "wsk/lifecycle.h"
 
 namespace strata {
 namespace {
@@ -119,6 +120,7 @@ Host::Host(HostOptions options) : impl_(std::make_unique<Impl>()) {
     if (impl_->options.verify) verifier::set_enabled(true);
     unsigned processors = impl_->options.processors != 0 ? impl_->options.processors : ntos::processor_count();
     ntos::start_processors(processors);
+    wsk::start_subsystem();
 }
 
 Host::~Host() {
@@ -126,6 +128,7 @@ Host::~Host() {
         impl_->unload(*impl_->images.back());
         impl_->images.pop_back();
     }
+    wsk::stop_subsystem();
     ntos::stop_processors();
     ndis::Library::instance().reset();
 }

@@ -1,4 +1,4 @@
-// dispatcher.h — what events and timers share as dispatcher objects (seed 003 §2.2): Windows'
+// dispatcher.h — what events, timers and threads share as dispatcher objects (seed 003 §2.2): Windows'
 // object type codes and signalling over DISPATCHER_HEADER.SignalState, which is also the futex.
 #pragma once
 
@@ -14,6 +14,7 @@ namespace strata::ntos {
 enum : UCHAR {
     kEventNotificationObject = 0,
     kEventSynchronizationObject = 1,
+    kThreadObject = 6,
     kTimerNotificationObject = 8,
     kTimerSynchronizationObject = 9,
     kDpcObject = 19,
@@ -25,6 +26,8 @@ inline bool is_event(const DISPATCHER_HEADER& header) noexcept {
 inline bool is_timer(const DISPATCHER_HEADER& header) noexcept {
     return header.Type == kTimerNotificationObject || header.Type == kTimerSynchronizationObject;
 }
+// A thread object is signalled once, when the thread has ended (a notification object).
+inline bool is_thread(const DISPATCHER_HEADER& header) noexcept { return header.Type == kThreadObject; }
 // A satisfied wait on a synchronization object consumes the signal (auto-reset).
 inline bool is_synchronization(const DISPATCHER_HEADER& header) noexcept {
     return header.Type == kEventSynchronizationObject || header.Type == kTimerSynchronizationObject;

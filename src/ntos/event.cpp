@@ -1,5 +1,5 @@
-// event.cpp — KEVENT, NDIS_EVENT and KeWaitForSingleObject on events and timers (seed 003 §2.2,
-// DESIGN.md "Execution model"). Waiters sleep on a futex on DISPATCHER_HEADER.SignalState;
+// event.cpp — KEVENT, NDIS_EVENT and KeWaitForSingleObject on events, timers and threads (seed
+// 003 §2.2, DESIGN.md "Execution model"). Waiters sleep on a futex on DISPATCHER_HEADER.SignalState;
 // timeouts are real time on the waiting thread.
 #include <ndis.h>
 
@@ -115,9 +115,10 @@ extern "C" LONG NTAPI KeReadStateEvent(PRKEVENT Event) {
     return __atomic_load_n(&Event->Header.SignalState, __ATOMIC_ACQUIRE);
 }
 
-/* KeWaitForSingleObject (wdm.h) — seed 003 §2.2 — IRQL <= APC_LEVEL, or DISPATCH_LEVEL with a
- * zero timeout. Object is a KEVENT or KTIMER. STATUS_SUCCESS or STATUS_TIMEOUT; no APCs exist,
- * so Alertable never ends a wait. */
+/* KeWaitForSingleObject (wdm.h) — seed 003 §2.2, seeds 000/002 (waiting for a client's thread) —
+ * IRQL <= APC_LEVEL, or DISPATCH_LEVEL with a zero timeout. Object is a KEVENT, a KTIMER or a
+ * thread object (satisfied once the thread has ended). STATUS_SUCCESS or STATUS_TIMEOUT; no APCs
+ * exist, so Alertable never ends a wait. */
 extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitReason, KPROCESSOR_MODE WaitMode,
                                                 BOOLEAN Alertable, PLARGE_INTEGER Timeout) {
     (void)WaitReason;
@@ -125,9 +126,9 @@ extern "C" NTSTATUS NTAPI KeWaitForSingleObject(PVOID Object, KWAIT_REASON WaitR
     (void)Alertable;
     if (!non_null(Object, "KeWaitForSingleObject")) return STATUS_INVALID_PARAMETER;
     auto& header = *static_cast<DISPATCHER_HEADER*>(Object);
-    if (!is_event(header) && !is_timer(header)) {
+    if (!is_event(header) && !is_timer(header) && !is_thread(header)) {
         char what[64];
-        std::snprintf(what, sizeof what, "object type %u is not a KEVENT or KTIMER", unsigned{header.Type});
+        std::snprintf(what, sizeof what, "object type %u is not a KEVENT, KTIMER or thread", unsigned{header.Type});
         report_violation(verifier::Rule::InvalidHandle, Object, "KeWaitForSingleObject", what);
         return STATUS_INVALID_PARAMETER;
     }

@@ -146,6 +146,27 @@ TEST(SList, FlushReturnsTheWholeChain) {
     EXPECT_EQ(InterlockedFlushSList(&head), nullptr);
 }
 
+TEST(SList, ExecutiveNamesWorkTheSameList) {
+    KSPIN_LOCK unused;
+    KeInitializeSpinLock(&unused);
+    SLIST_HEADER head;
+    ExInitializeSListHead(&head);
+    Item a{{}, 1}, b{{}, 2}, c{{}, 3};
+    EXPECT_EQ(ExInterlockedPushEntrySList(&head, &a.entry, &unused), nullptr);
+    EXPECT_EQ(ExInterlockedPushEntrySList(&head, &b.entry, &unused), &a.entry);
+    EXPECT_EQ(ExInterlockedPushEntrySList(&head, &c.entry, &unused), &b.entry);
+    EXPECT_EQ(ExQueryDepthSList(&head), 3);
+    EXPECT_EQ(ExInterlockedPopEntrySList(&head, &unused), &c.entry);
+    EXPECT_EQ(ExQueryDepthSList(&head), 2);
+    PSLIST_ENTRY chain = ExInterlockedFlushSList(&head);
+    EXPECT_EQ(chain, &b.entry);
+    EXPECT_EQ(chain->Next, &a.entry);
+    EXPECT_EQ(chain->Next->Next, nullptr);
+    EXPECT_EQ(ExQueryDepthSList(&head), 0);
+    EXPECT_EQ(ExInterlockedPopEntrySList(&head, &unused), nullptr);
+    EXPECT_EQ(unused, 0u);  // the lock argument is not used on x64
+}
+
 TEST(SList, ConcurrentPushAndPopLoseNothing) {
     constexpr int kThreads = 4, kPerThread = 2000, kRounds = 20;
     SLIST_HEADER head;

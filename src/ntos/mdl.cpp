@@ -4,7 +4,6 @@
 
 #include <cstdint>
 
-#include "common/log.h"
 #include "ntos/check.h"
 #include "ntos/irql.h"
 #include "ntos/pool.h"
@@ -30,23 +29,28 @@ extern "C" SIZE_T NTAPI MmSizeOfMdl(PVOID Base, SIZE_T Length) {
     return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
 }
 
-/* IoAllocateMdl (wdm.h) — seed 003 §2.5 — IRQL <= DISPATCH_LEVEL; NULL when out of memory or
- * when the buffer is too long for one MDL. Attaching the MDL to an IRP is not implemented yet. */
+/* IoAllocateMdl (wdm.h) — seed 003 §2.5, seeds 000/002 (WSK buffers) — IRQL <= DISPATCH_LEVEL;
+ * NULL when out of memory or when the buffer is too long for one MDL. With an Irp, the MDL becomes
+ * Irp->MdlAddress (SecondaryBuffer FALSE) or is chained at the end of Irp->MdlAddress's chain
+ * (TRUE). The IRP does not own it: the driver frees each MDL of a chain with IoFreeMdl. */
 extern "C" PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota,
                                     struct _IRP* Irp) {
-    (void)SecondaryBuffer;
     (void)ChargeQuota;
     irql_at_most(DISPATCH_LEVEL, "IoAllocateMdl", VirtualAddress);
-    if (Irp != nullptr) {
-        strata::log::write(strata::log::Level::error, "ntos",
-                           "FIXME: IoAllocateMdl with an IRP is not implemented; returning NULL");
-        return nullptr;
-    }
+    if (SecondaryBuffer && Irp == nullptr)
+        report_violation(strata::verifier::Rule::BadCall, VirtualAddress, "IoAllocateMdl",
+                         "SecondaryBuffer is TRUE without an IRP; ignored");
     SIZE_T size = MmSizeOfMdl(VirtualAddress, Length);
     if (size > kMaxMdlSize) return nullptr;
     auto* mdl = static_cast<PMDL>(pool_allocate(size, kTagMdl));
     if (mdl == nullptr) return nullptr;
     MmInitializeMdl(mdl, VirtualAddress, Length);
+    if (Irp != nullptr) {
+        PMDL* link = &Irp->MdlAddress;
+        if (SecondaryBuffer)
+            while (*link != nullptr) link = &(*link)->Next;
+        *link = mdl;
+    }
     return mdl;
 }
 

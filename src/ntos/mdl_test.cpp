@@ -1,4 +1,4 @@
-// mdl_test.cpp — unit tests for MDLs (seed 003 §2.5).
+// mdl_test.cpp — unit tests for MDLs (seed 003 §2.5; chained on an IRP for WSK, seeds 000/002).
 #include <gtest/gtest.h>
 
 #include <ndis.h>
@@ -48,6 +48,33 @@ TEST(Mdl, SizeOfMdlCountsSpannedPages) {
     EXPECT_EQ(MmSizeOfMdl(base, 0), sizeof(MDL));
     EXPECT_EQ(MmSizeOfMdl(base, PAGE_SIZE), sizeof(MDL) + sizeof(PFN_NUMBER));
     EXPECT_EQ(MmSizeOfMdl(static_cast<char*>(base) + 1, PAGE_SIZE), sizeof(MDL) + 2 * sizeof(PFN_NUMBER));
+}
+
+TEST(Mdl, AllocatingWithAnIrpChainsTheMdls) {
+    static unsigned char first[64], second[32], third[16];
+    PIRP irp = IoAllocateIrp(1, FALSE);
+    ASSERT_NE(irp, nullptr);
+    PMDL a = IoAllocateMdl(first, sizeof first, FALSE, FALSE, irp);
+    PMDL b = IoAllocateMdl(second, sizeof second, TRUE, FALSE, irp);
+    PMDL c = IoAllocateMdl(third, sizeof third, TRUE, FALSE, irp);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(irp->MdlAddress, a);
+    EXPECT_EQ(a->Next, b);
+    EXPECT_EQ(b->Next, c);
+    EXPECT_EQ(c->Next, nullptr);
+    ULONG total = 0;
+    for (PMDL mdl = irp->MdlAddress; mdl != nullptr; mdl = mdl->Next) {
+        MmBuildMdlForNonPagedPool(mdl);
+        total += MmGetMdlByteCount(mdl);
+    }
+    EXPECT_EQ(total, sizeof first + sizeof second + sizeof third);
+    EXPECT_EQ(MmGetSystemAddressForMdlSafe(b, NormalPagePriority), second);
+    IoFreeMdl(c);
+    IoFreeMdl(b);
+    IoFreeMdl(a);
+    IoFreeIrp(irp);
 }
 
 TEST(Mdl, TooLongForOneMdlFails) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -189,6 +190,35 @@ extern "C" VOID NTAPI ExFreePoolWithTag(PVOID P, ULONG Tag) {
 extern "C" VOID NTAPI ExFreePool(PVOID P) {
     irql_at_most(DISPATCH_LEVEL, "ExFreePool", P);
     pool_free(P, 0, 0, "ExFreePool");
+}
+
+/* ExAllocatePool2 (wdm.h) — seed 003 §2.2 — IRQL <= DISPATCH_LEVEL (POOL_FLAG_PAGED: <= APC_LEVEL)
+ * Zeroed unless POOL_FLAG_UNINITIALIZED. NULL when the pool is exhausted, when not exactly one pool
+ * type flag is given, or when a required flag (low 32 bits) is unknown; unknown optional flags
+ * are ignored. POOL_FLAG_RAISE_ON_FAILURE cannot raise without structured exceptions: a failure is
+ * reported and NULL returned. */
+extern "C" PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag) {
+    constexpr POOL_FLAGS kTypes = POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED;
+    constexpr POOL_FLAGS kKnownRequired = kTypes | POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_SESSION |
+                                          POOL_FLAG_CACHE_ALIGNED | POOL_FLAG_RAISE_ON_FAILURE;
+    irql_at_most((Flags & POOL_FLAG_PAGED) != 0 ? APC_LEVEL : DISPATCH_LEVEL, "ExAllocatePool2");
+    POOL_FLAGS type = Flags & kTypes;
+    if ((type & (type - 1)) != 0 || type == 0 || (Flags & 0xFFFFFFFFULL & ~kKnownRequired) != 0) {
+        char what[96];
+        std::snprintf(what, sizeof what, "Flags 0x%llx: not exactly one pool type, or an unknown required flag",
+                      static_cast<unsigned long long>(Flags));
+        report_violation(Rule::BadCall, nullptr, "ExAllocatePool2", what);
+        return nullptr;
+    }
+    void* block = pool_allocate(NumberOfBytes, Tag);
+    if (block == nullptr) {
+        if ((Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0)
+            report_violation(Rule::BadCall, nullptr, "ExAllocatePool2",
+                             "allocation failed with POOL_FLAG_RAISE_ON_FAILURE; no exception can be raised, NULL returned");
+        return nullptr;
+    }
+    if ((Flags & POOL_FLAG_UNINITIALIZED) == 0) std::memset(block, 0, NumberOfBytes);
+    return block;
 }
 
 /* NdisAllocateMemoryWithTag (ndis.h) — seed 003 §2.2 — IRQL <= DISPATCH_LEVEL;

@@ -127,6 +127,49 @@ TEST(Pool, PagedAllocationAtDispatchIsReported) {
     ExFreePool(q);
 }
 
+TEST(Pool, AllocatePoolZeroClearsTheBlock) {
+    constexpr SIZE_T kSize = 200;
+    // Dirty a block of the same size first, so a reused one would show its old contents.
+    auto* dirty = static_cast<unsigned char*>(ExAllocatePoolUninitialized(NonPagedPoolNx, kSize, kTag));
+    ASSERT_NE(dirty, nullptr);
+    std::memset(dirty, 0xAB, kSize);
+    ExFreePoolWithTag(dirty, kTag);
+    auto* zeroed = static_cast<unsigned char*>(ExAllocatePoolZero(NonPagedPoolNx, kSize, kTag));
+    ASSERT_NE(zeroed, nullptr);
+    for (SIZE_T i = 0; i < kSize; ++i) ASSERT_EQ(zeroed[i], 0) << "byte " << i;
+    ExFreePoolWithTag(zeroed, kTag);
+    fail_next_allocations(1);
+    EXPECT_EQ(ExAllocatePoolZero(NonPagedPoolNx, kSize, kTag), nullptr);
+}
+
+TEST(Pool, AllocatePool2ZeroesUnlessAskedNotTo) {
+    VerifierScope verifier;
+    TagUsage before = outstanding_for_tag(kTag);
+    auto* zeroed = static_cast<unsigned char*>(ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, kTag));
+    ASSERT_NE(zeroed, nullptr);
+    for (int i = 0; i < 64; ++i) ASSERT_EQ(zeroed[i], 0);
+    PVOID raw = ExAllocatePool2(POOL_FLAG_PAGED | POOL_FLAG_UNINITIALIZED | POOL_FLAG_SPECIAL_POOL, 64, kTag);
+    ASSERT_NE(raw, nullptr);
+    PVOID unknown_optional = ExAllocatePool2(POOL_FLAG_NON_PAGED | (1ULL << 40), 8, kTag);
+    ASSERT_NE(unknown_optional, nullptr);
+    EXPECT_EQ(outstanding_for_tag(kTag).allocations, before.allocations + 3);
+    ExFreePoolWithTag(zeroed, kTag);
+    ExFreePoolWithTag(raw, kTag);
+    ExFreePoolWithTag(unknown_optional, kTag);
+    EXPECT_EQ(verifier::total(), 0u);
+}
+
+TEST(Pool, AllocatePool2RefusesBadFlags) {
+    VerifierScope verifier;
+    EXPECT_EQ(ExAllocatePool2(0, 8, kTag), nullptr);                                          // no pool type
+    EXPECT_EQ(ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_PAGED, 8, kTag), nullptr);      // two
+    EXPECT_EQ(ExAllocatePool2(POOL_FLAG_NON_PAGED | 0x00010000ULL, 8, kTag), nullptr);        // unknown required
+    EXPECT_EQ(verifier::count(Rule::BadCall), 3u);
+    fail_next_allocations(1);
+    EXPECT_EQ(ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_RAISE_ON_FAILURE, 8, kTag), nullptr);
+    EXPECT_EQ(verifier::count(Rule::BadCall), 4u);  // cannot raise: said so
+}
+
 TEST(Pool, CompareMemoryCountsTheMatchingPrefix) {
     const char a[] = "abcdef", b[] = "abcxef";
     EXPECT_EQ(RtlCompareMemory(a, b, 6), 3u);

@@ -1,6 +1,6 @@
 // processor.cpp — the host's processor threads (DESIGN.md "Execution model", seed 003 §2.2): one
 // thread per processor at DISPATCH_LEVEL, sleeping in epoll on its own eventfd when its DPC
-// queue is empty. The epoll set is per processor so I/O readiness can later be added to it.
+// queue is empty. A poller (the WSK provider's io_uring) adds its descriptor to that epoll set.
 #include "ntos/processor.h"
 
 #include <pthread.h>
@@ -63,6 +63,7 @@ struct Processor {
     std::thread thread;
     // Serialises stand-ins: run_on_processor() before start runs fn on the caller's thread.
     std::mutex stand_in;
+    ProcessorPoller* poller = nullptr;  // read and written by the processor (or its stand-in) only
 };
 
 unsigned machine_processor_count() noexcept {
@@ -116,6 +117,7 @@ void processor_main(unsigned index) noexcept {
     Processor& p = processors().cpu[index];
     for (;;) {
         run_dpcs(index);
+        if (p.poller != nullptr && p.poller->poll()) continue;
         // Announce the sleep before the last look at the queue; wake_processor() reads the flag
         // after queueing, so one of the two always sees the other (the queue lock orders them).
         p.sleeping.store(true, std::memory_order_seq_cst);
@@ -275,6 +277,33 @@ void post_to_processor(unsigned index, std::function<void()> fn) {
     insert_dpc(posted->dpc, index, nullptr, nullptr);
     // The queue owns it now; posted_routine adopts it.
     [[maybe_unused]] Posted* owned_by_queue = posted.release();
+}
+
+void attach_poller(unsigned index, ProcessorPoller& poller) {
+    if (!processors_running()) throw std::logic_error("attach_poller: processors are not running");
+    int error = 0;
+    bool taken = false;
+    run_on_processor(index, [&] {
+        Processor& p = processors().cpu[index];
+        taken = p.poller != nullptr;
+        if (taken) return;
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.fd = poller.fd();
+        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, poller.fd(), &event) != 0) error = errno;
+        else p.poller = &poller;
+    });
+    if (taken) throw std::logic_error("attach_poller: processor " + std::to_string(index) + " already has a poller");
+    if (error != 0) throw std::system_error(error, std::generic_category(), "epoll_ctl");
+}
+
+void detach_poller(unsigned index, ProcessorPoller& poller) {
+    run_on_processor(index, [&] {
+        Processor& p = processors().cpu[index];
+        if (p.poller != &poller) return;
+        ::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, poller.fd(), nullptr);
+        p.poller = nullptr;
+    });
 }
 
 void wake_processor(unsigned index) noexcept {

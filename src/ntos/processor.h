@@ -37,6 +37,24 @@ void run_on_processor(unsigned index, const std::function<void()>& fn);
 // throw. Used by the NDIS library for deferred completions.
 void post_to_processor(unsigned index, std::function<void()> fn);
 
+// A source of work a processor thread serves besides its DPC queue (the WSK provider's io_uring):
+// the thread polls it after its DPCs and, when idle, sleeps until `fd()` is readable or a DPC is
+// queued. Every call comes from the processor thread it is attached to.
+class ProcessorPoller {
+public:
+    virtual int fd() const noexcept = 0;
+    // Does what is ready without blocking (at DISPATCH_LEVEL); true if it did anything.
+    virtual bool poll() noexcept = 0;
+
+protected:
+    ~ProcessorPoller() = default;
+};
+
+// Attaches `poller` to processor `index` / detaches it again; both run on that processor
+// (run_on_processor), so the processor never sees a poller half attached. Passive callers.
+void attach_poller(unsigned index, ProcessorPoller& poller);
+void detach_poller(unsigned index, ProcessorPoller& poller);
+
 // Something was queued for processor `index` (< kMaxProcessors): wakes its thread if it sleeps.
 // Any thread, any IRQL; a syscall only when the processor is idle. Used by the DPC queues.
 void wake_processor(unsigned index) noexcept;

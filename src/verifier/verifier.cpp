@@ -67,6 +67,7 @@ const char* rule_name(Rule rule) noexcept {
     case Rule::PoolLeak: return "PoolLeak";
     case Rule::TagLeak: return "TagLeak";
     case Rule::BadCall: return "BadCall";
+    case Rule::NpiCaptureBalance: return "NpiCaptureBalance";
     case Rule::Count_: break;
     }
     return "Unknown";

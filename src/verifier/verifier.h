@@ -34,6 +34,7 @@ enum class Rule : std::uint16_t {
     PoolLeak,                 // packet/buffer pool descriptors not freed at unload
     TagLeak,                  // tagged memory not freed at unload
     BadCall,                  // a call that is invalid in the object's current state
+    NpiCaptureBalance,        // WSK: a provider NPI released more often than captured, or never
     Count_
 };
 

@@ -1,0 +1,72 @@
+// io.h — the Linux side of the WSK provider (issue 5 "provider over Linux sockets with io_uring"):
+// sockets, addresses and options in Linux terms, and the operations a socket puts on its ring.
+// Windows numbers (address families, option levels and names) come in and are translated here;
+// this header includes no socket header, so the Windows side can include wsk.h next to it.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "wsk/ring.h"
+
+namespace strata::wsk::io {
+
+// A socket address in Linux form (the bytes of a sockaddr_storage).
+struct Address {
+    alignas(8) std::uint8_t bytes[128]{};
+    std::uint32_t length = 0;
+};
+
+// Windows SOCKADDR bytes (AF_INET = 2 or AF_INET6 = 23) → Linux; false for another family.
+bool from_windows(const void* windows_sockaddr, Address& out) noexcept;
+// Linux → Windows SOCKADDR bytes (SOCKADDR_IN or SOCKADDR_IN6); the bytes written, 0 if neither.
+std::size_t to_windows(const Address& address, void* windows_sockaddr) noexcept;
+// The Windows family number of a Windows SOCKADDR (its first USHORT).
+std::uint16_t windows_family(const void* windows_sockaddr) noexcept;
+
+// A non-blocking socket for Windows family/type/protocol numbers; -errno on failure. IPv6
+// sockets start with IPV6_V6ONLY set, as on Windows.
+int open_socket(int windows_family, int windows_type, int protocol) noexcept;
+int bind(int fd, const Address& address) noexcept;
+int listen(int fd) noexcept;
+int local_address(int fd, Address& out) noexcept;
+int remote_address(int fd, Address& out) noexcept;
+// Windows level/name (SOL_SOCKET 0xffff, IPPROTO_TCP, IPPROTO_IPV6 …) → setsockopt/getsockopt.
+// -ENOPROTOOPT for an option Linux has no equivalent of.
+int set_option(int fd, std::uint32_t windows_level, std::uint32_t windows_name, const void* value,
+               std::size_t size) noexcept;
+int get_option(int fd, std::uint32_t windows_level, std::uint32_t windows_name, void* value,
+               std::size_t* size) noexcept;
+// Sends a FIN (graceful disconnect) / a RST (abortive disconnect; the descriptor stays open).
+int shutdown_send(int fd) noexcept;
+int abort_connection(int fd) noexcept;
+void close(int fd) noexcept;
+// Bytes queued for receive (FIONREAD).
+int readable_bytes(int fd) noexcept;
+
+// What a sendmsg/recvmsg operation keeps until it completes.
+struct Message {
+    iovec* iov = nullptr;
+    unsigned iov_count = 0;
+    Address* address = nullptr;          // destination (send) or source (receive); may be null
+    void* control = nullptr;             // ancillary data
+    std::size_t control_length = 0;
+    alignas(8) unsigned char header[64]{};  // the struct msghdr, filled by the operation
+    int flags_out = 0;                   // recvmsg's msg_flags
+};
+
+enum : int { kWaitAll = 1, kPeek = 2 };
+
+// Operations on `ring` (its processor thread only); `completion` gets the result (bytes, or -errno).
+void receive(Ring& ring, Completion& completion, int fd, Message& message, int flags) noexcept;
+void send(Ring& ring, Completion& completion, int fd, Message& message) noexcept;
+void accept(Ring& ring, Completion& completion, int fd, Address& peer) noexcept;
+void connect(Ring& ring, Completion& completion, int fd, const Address& peer) noexcept;
+// Completes when `fd` is readable or hung up (the result is the poll mask).
+void wait_readable(Ring& ring, Completion& completion, int fd) noexcept;
+// Copies recvmsg's results out of `message` after its completion.
+void finish_receive(Message& message) noexcept;
+
+}  // namespace strata::wsk::io

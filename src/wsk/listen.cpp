@@ -1,0 +1,150 @@
+// listen.cpp — listening sockets (issue 5): WskAccept and the WskAcceptEvent callback. Accepted
+// connections are connection sockets served by the next ring; they inherit the listening
+// socket's connection events (receive, disconnect, send backlog). Pending WskAccept IRPs are
+// served before the accept event.
+#include "ntos/check.h"
+#include "verifier/verifier.h"
+#include "wsk/socket.h"
+
+namespace strata::wsk {
+namespace {
+
+constexpr ULONG kInheritedEvents = WSK_EVENT_RECEIVE | WSK_EVENT_DISCONNECT | WSK_EVENT_SEND_BACKLOG;
+
+const WSK_CLIENT_LISTEN_DISPATCH* listen_events(const Socket& s) noexcept {
+    return static_cast<const WSK_CLIENT_LISTEN_DISPATCH*>(s.client_dispatch);
+}
+
+bool accept_event_on(const Socket& s) noexcept {
+    return (s.events.load(std::memory_order_relaxed) & WSK_EVENT_ACCEPT) != 0 && s.client_dispatch != nullptr &&
+           listen_events(s)->WskAcceptEvent != nullptr;
+}
+
+void start_accepted(Posted& posted) {
+    Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
+    if (!s.closing) connected_now(s);
+    s.release_reference();
+}
+
+NTSTATUS queue_accept(Socket& s, PIRP irp) {
+    if (s.closing) return complete_irp(irp, STATUS_CANCELLED, 0);
+    if (!s.listening) return complete_irp(irp, STATUS_INVALID_DEVICE_STATE, 0);
+    s.accepts.push_back(irp);
+    pump_accepts(s);
+    return STATUS_PENDING;
+}
+
+}  // namespace
+
+void pump_accepts(Socket& s) noexcept {
+    if (s.closing || !s.listening || s.accept_op.busy) return;
+    if (s.accepts.empty() && !accept_event_on(s)) return;
+    s.accept_op.busy = true;
+    s.add_reference();
+    io::accept(s.ring, s.accept_op, s.fd, s.accept_address);
+}
+
+void accept_done(Socket& s, int result, unsigned) {
+    if (s.closing) {
+        if (result >= 0) io::close(result);
+        if (PIRP irp = s.accepts.pop_front()) complete_irp(irp, STATUS_CANCELLED, 0);
+        finish_close_if_idle(s);
+        return;
+    }
+    if (result < 0) {
+        if (PIRP irp = s.accepts.pop_front()) complete_irp(irp, status_from_errno(-result), 0);
+        pump_accepts(s);
+        return;
+    }
+    SOCKADDR_STORAGE local{}, remote{};
+    io::Address local_address;
+    io::local_address(result, local_address);
+    io::to_windows(local_address, &local);
+    io::to_windows(s.accept_address, &remote);
+    Socket* accepted = create_socket(s.client, SocketKind::Connection, result, nullptr, nullptr);
+    accepted->bound = true;
+    accepted->connected = true;
+    accepted->events.store(s.events.load(std::memory_order_relaxed) & kInheritedEvents, std::memory_order_relaxed);
+    bool taken = false;
+    if (PIRP irp = s.accepts.pop_front()) {
+        Request r{irp};
+        accepted->context = r.slot(0);
+        accepted->client_dispatch = r.slot(1);
+        if (r.slot(2) != nullptr) io::to_windows(local_address, r.slot(2));
+        if (r.slot(3) != nullptr) io::to_windows(s.accept_address, r.slot(3));
+        complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(accepted->handle()));
+        taken = true;
+    } else if (accept_event_on(s)) {
+        PVOID context = nullptr;
+        const WSK_CLIENT_CONNECTION_DISPATCH* dispatch = nullptr;
+        s.in_event = true;
+        NTSTATUS status = listen_events(s)->WskAcceptEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL,
+                                                            reinterpret_cast<PSOCKADDR>(&local),
+                                                            reinterpret_cast<PSOCKADDR>(&remote), accepted->handle(),
+                                                            &context, &dispatch);
+        s.in_event = false;
+        if (status == STATUS_SUCCESS) {
+            accepted->context = context;
+            accepted->client_dispatch = dispatch;
+            taken = true;
+        }
+    }
+    if (!taken) {
+        io::abort_connection(accepted->fd);
+        accepted->closing = true;
+        accepted->release_reference();
+    } else {
+        // Its receive events start on its own processor.
+        accepted->add_reference();
+        accepted->events_posted.posted.run = start_accepted;
+        accepted->ring.post(accepted->events_posted.posted);
+    }
+    if (s.close_irp != nullptr) finish_close_if_idle(s);
+    else pump_accepts(s);
+}
+
+}  // namespace strata::wsk
+
+using namespace strata;
+using namespace strata::wsk;
+
+namespace {
+
+/* WskAccept (wsk.h) — IRQL <= DISPATCH_LEVEL. Irp->IoStatus.Information returns the accepted
+ * PWSK_SOCKET, whose events go to AcceptSocketDispatch with AcceptSocketContext. */
+NTSTATUS WSKAPI wsk_accept(PWSK_SOCKET ListenSocket, ULONG Flags, PVOID AcceptSocketContext,
+                           CONST WSK_CLIENT_CONNECTION_DISPATCH* AcceptSocketDispatch, PSOCKADDR LocalAddress,
+                           PSOCKADDR RemoteAddress, PIRP Irp) {
+    (void)Flags;
+    if (!take_irp(Irp, "WskAccept")) return STATUS_INVALID_PARAMETER;
+    if (ListenSocket == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
+    class Socket* s = Socket::from(ListenSocket);
+    Request r{Irp};
+    r.set_socket(s);
+    r.slot(0) = AcceptSocketContext;
+    r.slot(1) = const_cast<WSK_CLIENT_CONNECTION_DISPATCH*>(AcceptSocketDispatch);
+    r.slot(2) = LocalAddress;
+    r.slot(3) = RemoteAddress;
+    return run_on_socket(*s, Irp, queue_accept);
+}
+
+/* WskInspectComplete (wsk.h) — conditional accept needs the SYN before the handshake, which
+ * Linux does not show a listener; SO_CONDITIONAL_ACCEPT is refused, so nothing is inspected. */
+NTSTATUS WSKAPI wsk_inspect_complete(PWSK_SOCKET ListenSocket, PWSK_INSPECT_ID InspectID, WSK_INSPECT_ACTION Action,
+                                     PIRP Irp) {
+    (void)ListenSocket;
+    (void)InspectID;
+    (void)Action;
+    if (!take_irp(Irp, "WskInspectComplete")) return STATUS_INVALID_PARAMETER;
+    return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+}
+
+}  // namespace
+
+namespace strata::wsk {
+
+const WSK_PROVIDER_LISTEN_DISPATCH kListenDispatch = {
+    {{control_socket, close_socket}}, bind_socket, wsk_accept, wsk_inspect_complete, get_local_address,
+};
+
+}  // namespace strata::wsk
