@@ -1,6 +1,7 @@
-/* wdm.h — the kernel substrate a driver sees: IRQL, spin locks, DPCs, timers, events, pool,
- * lists, interlocked operations, strings, MDLs and driver objects (Windows Driver Model).
- * Implemented by libstrata (src/ntos); layouts follow Microsoft's x64 definitions. */
+/* wdm.h — the kernel substrate a driver sees: IRQL, spin locks, DPCs, timers, events, system
+ * threads, objects and handles, pool, lists, interlocked operations, strings, MDLs, driver objects
+ * and IRPs (Windows Driver Model). Implemented by libstrata (src/ntos); layouts follow Microsoft's
+ * x64 definitions. */
 #ifndef STRATA_WDM_H
 #define STRATA_WDM_H
 

@@ -5,6 +5,7 @@
 #include "ntos/irp.h"
 
 #include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "ntos/check.h"
@@ -16,9 +17,6 @@ namespace {
 
 using verifier::Rule;
 
-// 'IrpC', the blocks IoSetCompletionRoutineEx keeps until its routine has run.
-constexpr ULONG kTagCompletionEx = 0x43707249;
-
 // The cancel spin lock: one for the whole system, as on Windows.
 KSPIN_LOCK g_cancel_lock = 0;
 
@@ -26,7 +24,7 @@ PIO_STACK_LOCATION first_location(PIRP irp) noexcept { return reinterpret_cast<P
 
 // IoInitializeIrp's work: everything zero but the size, the stack and no location current yet.
 void initialize(PIRP irp, USHORT packet_size, CCHAR stack_size) noexcept {
-    __builtin_memset(static_cast<void*>(irp), 0, packet_size);
+    std::memset(static_cast<void*>(irp), 0, packet_size);
     irp->Type = kIoTypeIrp;
     irp->Size = packet_size;
     irp->StackCount = stack_size;
@@ -58,9 +56,8 @@ PDRIVER_DISPATCH dispatch_for(PDEVICE_OBJECT device, PIRP irp) noexcept {
     return major <= IRP_MJ_MAXIMUM_FUNCTION ? device->DriverObject->MajorFunction[major] : nullptr;
 }
 
-// Whether a location's completion routine runs for the IRP as it is now (IofCompleteRequest).
-bool invokes(const IO_STACK_LOCATION& location, const IRP& irp) noexcept {
-    UCHAR control = location.Control;
+// Whether a completion routine registered with `control` (SL_INVOKE_*) runs for the IRP as it is now.
+bool invokes(UCHAR control, const IRP& irp) noexcept {
     if (NT_SUCCESS(irp.IoStatus.Status) ? (control & SL_INVOKE_ON_SUCCESS) : (control & SL_INVOKE_ON_ERROR)) return true;
     return irp.Cancel && (control & SL_INVOKE_ON_CANCEL);
 }
@@ -100,9 +97,7 @@ NTSTATUS completion_ex(PDEVICE_OBJECT device, PIRP irp, PVOID context) {
     auto* record = static_cast<CompletionEx*>(context);
     CompletionEx copy = *record;
     pool_free(record, kTagCompletionEx, 0, "IoSetCompletionRoutineEx");
-    IO_STACK_LOCATION wanted{};
-    wanted.Control = copy.control;
-    if (invokes(wanted, *irp)) return copy.routine(device, irp, copy.context);
+    if (invokes(copy.control, *irp)) return copy.routine(device, irp, copy.context);
     propagate_pending(irp);
     return STATUS_SUCCESS;
 }
@@ -264,7 +259,7 @@ extern "C" VOID FASTCALL IofCompleteRequest(PIRP Irp, CCHAR PriorityBoost) {
     while (Irp->CurrentLocation <= Irp->StackCount) {
         PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(Irp);
         Irp->PendingReturned = (location->Control & SL_PENDING_RETURNED) ? TRUE : FALSE;
-        bool run = location->CompletionRoutine != nullptr && invokes(*location, *Irp);
+        bool run = location->CompletionRoutine != nullptr && invokes(location->Control, *Irp);
         PIO_COMPLETION_ROUTINE routine = location->CompletionRoutine;
         PVOID context = location->Context;
         location->Control = 0;

@@ -16,8 +16,10 @@ inline constexpr CSHORT kIoTypeIrp = 6;
 inline constexpr CSHORT kIoTypeDevice = 3;
 inline constexpr CSHORT kIoTypeDriver = 4;
 
-// 'Irp ', the pool tag of every IRP IoAllocateIrp and allocate_irp make.
+// 'Irp ', the pool tag of every IRP IoAllocateIrp and allocate_irp make; 'IrpC', the records
+// IoSetCompletionRoutineEx keeps until the routine's turn comes.
 inline constexpr ULONG kTagIrp = 0x20707249;
+inline constexpr ULONG kTagCompletionEx = 0x43707249;
 
 struct IrpDeleter {
     void operator()(IRP* irp) const noexcept;

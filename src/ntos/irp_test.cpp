@@ -386,7 +386,6 @@ TEST_F(IrpTest, CompletingWithACancelRoutineSetIsReportedAndCleared) {
 }
 
 TEST_F(IrpTest, CompletionRoutineExRunsOnlyForTheOutcomesAskedFor) {
-    constexpr ULONG kTagCompletionEx = 0x43707249;  // 'IrpC'
     TagUsage before = outstanding_for_tag(kTagCompletionEx);
     Stack stack;
     stack.depth = 1;

@@ -70,7 +70,8 @@ static const NTSTATUS NtStatusValues[] = {
     STATUS_CONNECTION_ABORTED, STATUS_CONNECTION_RESET, STATUS_CONNECTION_DISCONNECTED,
     STATUS_INVALID_ADDRESS, STATUS_ADDRESS_ALREADY_EXISTS, STATUS_IO_TIMEOUT, STATUS_NOINTERFACE,
     STATUS_INVALID_BUFFER_SIZE, STATUS_DEVICE_DOES_NOT_EXIST, STATUS_INVALID_IMAGE_FORMAT,
-    STATUS_DRIVER_ENTRYPOINT_NOT_FOUND, STATUS_DEVICE_REMOVED,
+    STATUS_DRIVER_ENTRYPOINT_NOT_FOUND, STATUS_DEVICE_REMOVED, STATUS_MORE_PROCESSING_REQUIRED,
+    STATUS_REQUEST_NOT_ACCEPTED, STATUS_DATA_NOT_ACCEPTED,
 };
 
 static const NDIS_STATUS NdisStatusValues[] = {
@@ -516,6 +517,15 @@ static VOID Pool(VOID)
     KEEP(RtlCompareMemory(a, b, sizeof a));
     ExFreePoolWithTag(p, 'llAS');
     ExFreePool(q);
+    p = ExAllocatePoolZero(NonPagedPoolNx, 64, 'llAS');
+    q = ExAllocatePoolUninitialized(NonPagedPoolNx, 64, 'llAS');
+    ExFreePoolWithTag(p, 'llAS');
+    ExFreePoolWithTag(q, 'llAS');
+    p = ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_CACHE_ALIGNED | POOL_FLAG_SPECIAL_POOL, 64, 'llAS');
+    q = ExAllocatePool2(POOL_FLAG_PAGED | POOL_FLAG_UNINITIALIZED, 64, 'llAS');
+    ExFreePoolWithTag(p, 'llAS');
+    ExFreePoolWithTag(q, 'llAS');
+    KEEP(POOL_FLAG_USE_QUOTA + POOL_FLAG_SESSION + POOL_FLAG_RAISE_ON_FAILURE + POOL_FLAG_NON_PAGED_EXECUTE);
     KEEP(NonPagedPool + NonPagedPoolExecute + NonPagedPoolMustSucceed + DontUseThisType +
          NonPagedPoolCacheAligned + PagedPoolCacheAligned + NonPagedPoolCacheAlignedMustS + MaxPoolType +
          NonPagedPoolSession + NonPagedPoolNxCacheAligned);
@@ -659,6 +669,107 @@ static ULONG PagedWork(ULONG Value)
     PAGED_CODE_LOCKED();
     DBG_UNREFERENCED_LOCAL_VARIABLE(unused_in_free_builds);
     return Value;
+}
+
+/* ---- IRPs a driver allocates, cancellation, system threads and objects (a WSK client's calls) ---------- */
+static NTSTATUS AllCallsIrpDone(_In_ PDEVICE_OBJECT DeviceObject, _In_ struct _IRP *Irp, _In_opt_ PVOID Context)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    if (Irp->PendingReturned)
+        IoMarkIrpPending(Irp);
+    KeSetEvent((PKEVENT)Context, IO_NO_INCREMENT, FALSE);
+    return STATUS_MORE_PROCESSING_REQUIRED;
+}
+
+_Function_class_(DRIVER_CANCEL) _Requires_lock_held_(_Global_cancel_spin_lock_)
+static VOID AllCallsCancel(_Inout_ PDEVICE_OBJECT DeviceObject, _Inout_ _IRQL_uses_cancel_ struct _IRP *Irp)
+{
+    UNREFERENCED_PARAMETER(DeviceObject);
+    IoReleaseCancelSpinLock(Irp->CancelIrql);
+    Irp->IoStatus.Status = STATUS_CANCELLED;
+    IoCompleteRequest(Irp, IO_NO_INCREMENT);
+}
+
+static VOID Irps(PDEVICE_OBJECT Lower)
+{
+    static KEVENT done;
+    PIO_COMPLETION_ROUTINE completion = AllCallsIrpDone;
+    PDRIVER_CANCEL cancel = AllCallsCancel;
+    PIRP irp = IoAllocateIrp(Lower->StackSize, FALSE);
+    PIO_STACK_LOCATION next;
+    KIRQL irql;
+    static DECLSPEC_ALIGN(16) UCHAR raw[IoSizeOfIrp(2)];
+
+    if (irp == NULL)
+        return;
+    KeInitializeEvent(&done, NotificationEvent, FALSE);
+    next = IoGetNextIrpStackLocation(irp);
+    next->MajorFunction = IRP_MJ_INTERNAL_DEVICE_CONTROL;
+    IoSetCompletionRoutine(irp, completion, &done, TRUE, TRUE, TRUE);
+    KEEP(IoCallDriver(Lower, irp));
+    KeWaitForSingleObject(&done, Executive, KernelMode, FALSE, NULL);
+    KEEP(irp->IoStatus.Status == STATUS_MORE_PROCESSING_REQUIRED);
+
+    IoReuseIrp(irp, STATUS_UNSUCCESSFUL);
+    IoSetNextIrpStackLocation(irp); /* a location of our own, passed on below */
+    IoCopyCurrentIrpStackLocationToNext(irp);
+    if (IoSetCompletionRoutineEx(Lower, irp, completion, &done, TRUE, TRUE, FALSE) == STATUS_SUCCESS)
+        KEEP(IofCallDriver(Lower, irp));
+    KEEP(IoSetCancelRoutine(irp, cancel));
+    KEEP(IoCancelIrp(irp));
+    IoAcquireCancelSpinLock(&irql);
+    IoReleaseCancelSpinLock(irql);
+    IoFreeIrp(irp);
+
+    IoInitializeIrp((PIRP)raw, IoSizeOfIrp(2), 2);
+    IoSkipCurrentIrpStackLocation((PIRP)raw);
+    KEEP(SL_PENDING_RETURNED | SL_ERROR_RETURNED | SL_INVOKE_ON_CANCEL | SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR);
+}
+
+_Function_class_(KSTART_ROUTINE)
+static VOID AllCallsThread(_In_ PVOID StartContext)
+{
+    PETHREAD self = PsGetCurrentThread();
+    KEEP(StartContext);
+    KEEP(PsIsSystemThread(self));
+    KEEP(KeGetCurrentThread() == (PKTHREAD)self);
+    KEEP(PsGetCurrentThreadId());
+    PsTerminateSystemThread(STATUS_SUCCESS);
+}
+
+static VOID Threads(VOID)
+{
+    HANDLE thread;
+    CLIENT_ID client;
+    OBJECT_ATTRIBUTES attributes;
+    OBJECT_HANDLE_INFORMATION info;
+    PVOID object;
+    PKSTART_ROUTINE start = AllCallsThread;
+    NTSTATUS status;
+
+    InitializeObjectAttributes(&attributes, NULL, OBJ_KERNEL_HANDLE, NULL, NULL);
+    status = PsCreateSystemThread(&thread, THREAD_ALL_ACCESS, &attributes, NULL, &client, start, NULL);
+    if (!NT_SUCCESS(status))
+        return;
+    KEEP(client.UniqueProcess == NtCurrentProcess() || client.UniqueThread == ZwCurrentThread());
+    status = ObReferenceObjectByHandle(thread, SYNCHRONIZE, *PsThreadType, KernelMode, &object, &info);
+    ZwClose(thread);
+    if (NT_SUCCESS(status)) {
+        KEEP(info.GrantedAccess + info.HandleAttributes);
+        KeWaitForSingleObject(object, Executive, KernelMode, FALSE, NULL);
+        KEEP(ObReferenceObject(object));
+        KEEP(ObfReferenceObject(object));
+        KEEP(ObfDereferenceObject(object));
+        ObDereferenceObject(object);
+        ObDereferenceObject(object);
+    }
+    if (NT_SUCCESS(ObReferenceObjectByHandle(NtCurrentThread(), 0, NULL, KernelMode, &object, NULL)))
+        ObDereferenceObject(object);
+    KEEP(ZwCurrentProcess());
+    KEEP(OBJ_INHERIT | OBJ_PERMANENT | OBJ_EXCLUSIVE | OBJ_CASE_INSENSITIVE | OBJ_OPENIF | OBJ_OPENLINK |
+         OBJ_FORCE_ACCESS_CHECK | OBJ_VALID_ATTRIBUTES);
+    KEEP(DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER | STANDARD_RIGHTS_REQUIRED | STANDARD_RIGHTS_ALL |
+         GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL);
 }
 
 /* ---- Lookaside lists, read/write locks, Ethernet addresses --------------------------------------------- */
@@ -1835,6 +1946,8 @@ DECLSPEC_EXPORT NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNI
     Lists();
     Strings();
     Mdls();
+    Irps(DriverObject->DeviceObject);
+    Threads();
     Debugging(status);
     KEEP(PagedWork(1));
     Packets();
