@@ -12,11 +12,6 @@
 namespace strata::wsk {
 namespace {
 
-Socket* socket_of(PWSK_SOCKET handle, const char* function) {
-    if (handle == nullptr) ntos::report_violation(verifier::Rule::NullParameter, nullptr, function, "Socket is NULL");
-    return handle != nullptr ? Socket::from(handle) : nullptr;
-}
-
 void run_events_changed(Posted& posted) {
     Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
     events_changed(s);
@@ -80,7 +75,7 @@ void events_changed(Socket& s) noexcept {
 NTSTATUS WSKAPI bind_socket(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp) {
     (void)Flags;
     if (!take_irp(Irp, "WskBind")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskBind");
+    class Socket* s = socket_from(Socket, "WskBind");
     io::Address address;
     if (s == nullptr || LocalAddress == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     if (s->bound) return complete_irp(Irp, STATUS_ADDRESS_ALREADY_ASSOCIATED, 0);
@@ -96,7 +91,7 @@ NTSTATUS WSKAPI bind_socket(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Fl
 
 NTSTATUS WSKAPI get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp) {
     if (!take_irp(Irp, "WskGetLocalAddress")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskGetLocalAddress");
+    class Socket* s = socket_from(Socket, "WskGetLocalAddress");
     if (s == nullptr || LocalAddress == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     if (!s->bound) return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
     io::Address address;
@@ -108,7 +103,7 @@ NTSTATUS WSKAPI get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PI
 NTSTATUS WSKAPI control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE RequestType, ULONG ControlCode,
                                ULONG Level, SIZE_T InputSize, PVOID InputBuffer, SIZE_T OutputSize,
                                PVOID OutputBuffer, SIZE_T* OutputSizeReturned, PIRP Irp) {
-    class Socket* s = socket_of(Socket, "WskControlSocket");
+    class Socket* s = socket_from(Socket, "WskControlSocket");
     // SO_WSK_EVENT_CALLBACK is synchronous and takes no IRP; everything else may have one.
     if (RequestType == WskSetOption && Level == static_cast<ULONG>(SOL_SOCKET) && ControlCode == SO_WSK_EVENT_CALLBACK) {
         if (Irp != nullptr) {
@@ -170,7 +165,7 @@ NTSTATUS WSKAPI control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE Reque
 
 NTSTATUS WSKAPI close_socket(PWSK_SOCKET Socket, PIRP Irp) {
     if (!take_irp(Irp, "WskCloseSocket")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskCloseSocket");
+    class Socket* s = socket_from(Socket, "WskCloseSocket");
     if (s == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     Request{Irp}.set_socket(s);
     return run_on_socket(*s, Irp, start_close);

@@ -19,14 +19,7 @@ void receive_datagram_done(Socket& s, int result) {
         }
         auto* events = static_cast<const WSK_CLIENT_DATAGRAM_DISPATCH*>(s.client_dispatch);
         Indication& i = *indication;
-        i.mdl = MDL{};
-        i.mdl.Size = sizeof(MDL);
-        i.mdl.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
-        auto address = reinterpret_cast<ULONG_PTR>(i.bytes);
-        i.mdl.StartVa = reinterpret_cast<PVOID>(address & ~static_cast<ULONG_PTR>(PAGE_SIZE - 1));
-        i.mdl.ByteOffset = static_cast<ULONG>(address & (PAGE_SIZE - 1));
-        i.mdl.ByteCount = static_cast<ULONG>(result);
-        i.mdl.MappedSystemVa = i.bytes;
+        describe_indication(i, 0, static_cast<std::uint32_t>(result));
         i.source_windows = {};
         io::to_windows(s.receive_address, &i.source_windows);
         i.datagram = WSK_DATAGRAM_INDICATION{};
@@ -38,8 +31,7 @@ void receive_datagram_done(Socket& s, int result) {
         s.in_event = true;
         NTSTATUS status = events->WskReceiveFromEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL, &i.datagram);
         s.in_event = false;
-        if (status == STATUS_PENDING) ++s.retained;
-        else give_back_indication(i);  // taken, or not accepted: a datagram is not kept
+        if (status != STATUS_PENDING) give_back_indication(i);  // taken, or not accepted: a datagram is not kept
         pump_receives(s);
         return;
     }

@@ -232,8 +232,6 @@ msghdr& header_of(Message& message) noexcept {
         header->msg_name = message.address->bytes;
         header->msg_namelen = message.address->length != 0 ? message.address->length : sizeof message.address->bytes;
     }
-    header->msg_control = message.control;
-    header->msg_controllen = message.control_length;
     return *header;
 }
 
@@ -242,15 +240,13 @@ msghdr& header_of(Message& message) noexcept {
 void receive(Ring& ring, Completion& completion, int fd, Message& message, int flags) noexcept {
     if (message.address != nullptr) message.address->length = 0;
     io_uring_sqe* sqe = ring.kernel().prepare(&completion);
-    int linux_flags = ((flags & kWaitAll) ? MSG_WAITALL : 0) | ((flags & kPeek) ? MSG_PEEK : 0);
+    int linux_flags = (flags & kWaitAll) ? MSG_WAITALL : 0;
     io_uring_prep_recvmsg(sqe, fd, &header_of(message), static_cast<unsigned>(linux_flags));
 }
 
 void finish_receive(Message& message) noexcept {
     auto* header = reinterpret_cast<msghdr*>(message.header);
     if (message.address != nullptr) message.address->length = header->msg_namelen;
-    message.control_length = header->msg_controllen;
-    message.flags_out = header->msg_flags;
 }
 
 void send(Ring& ring, Completion& completion, int fd, Message& message) noexcept {

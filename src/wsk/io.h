@@ -51,13 +51,10 @@ struct Message {
     iovec* iov = nullptr;
     unsigned iov_count = 0;
     Address* address = nullptr;          // destination (send) or source (receive); may be null
-    void* control = nullptr;             // ancillary data
-    std::size_t control_length = 0;
     alignas(8) unsigned char header[64]{};  // the struct msghdr, filled by the operation
-    int flags_out = 0;                   // recvmsg's msg_flags
 };
 
-enum : int { kWaitAll = 1, kPeek = 2 };
+enum : int { kWaitAll = 1 };
 
 // Operations on `ring` (its processor thread only); `completion` gets the result (bytes, or -errno).
 void receive(Ring& ring, Completion& completion, int fd, Message& message, int flags) noexcept;
@@ -66,7 +63,7 @@ void accept(Ring& ring, Completion& completion, int fd, Address& peer) noexcept;
 void connect(Ring& ring, Completion& completion, int fd, const Address& peer) noexcept;
 // Completes when `fd` is readable or hung up (the result is the poll mask).
 void wait_readable(Ring& ring, Completion& completion, int fd) noexcept;
-// Copies recvmsg's results out of `message` after its completion.
+// Copies recvmsg's source address length out of `message` after its completion.
 void finish_receive(Message& message) noexcept;
 
 }  // namespace strata::wsk::io

@@ -196,6 +196,11 @@ unsigned buffer_iov(const Request& request, SIZE_T done, iovec* iov, unsigned ma
     return n;
 }
 
+Socket* socket_from(PWSK_SOCKET handle, const char* function) noexcept {
+    if (handle == nullptr) ntos::report_violation(verifier::Rule::NullParameter, nullptr, function, "Socket is NULL");
+    return handle != nullptr ? Socket::from(handle) : nullptr;
+}
+
 void fail_all(IrpQueue& queue, NTSTATUS status) noexcept {
     while (PIRP irp = queue.pop_front()) complete_irp(irp, status, 0);
 }
@@ -210,7 +215,7 @@ thread_local Indication* tls_free_indications = nullptr;
 
 }  // namespace
 
-Indication* take_indication(Ring&) noexcept {
+Indication* take_indication() noexcept {
     Indication* indication = tls_free_indications;
     if (indication != nullptr) {
         tls_free_indications = indication->next_free;
@@ -222,6 +227,19 @@ Indication* take_indication(Ring&) noexcept {
     if (fresh->bytes == nullptr) return nullptr;
     fresh->capacity = kIndicationBytes;
     return fresh.release();
+}
+
+void describe_indication(Indication& indication, std::uint32_t offset, std::uint32_t length) noexcept {
+    MDL& mdl = indication.mdl;
+    mdl = MDL{};
+    mdl.Size = sizeof(MDL);
+    mdl.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
+    std::uint8_t* start = indication.bytes + offset;
+    auto address = reinterpret_cast<ULONG_PTR>(start);
+    mdl.StartVa = reinterpret_cast<PVOID>(address & ~static_cast<ULONG_PTR>(PAGE_SIZE - 1));
+    mdl.ByteOffset = static_cast<ULONG>(address & (PAGE_SIZE - 1));
+    mdl.ByteCount = length;
+    mdl.MappedSystemVa = start;
 }
 
 void give_back_indication(Indication& indication) noexcept {

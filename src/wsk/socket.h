@@ -56,7 +56,6 @@ struct Indication {
     Socket* socket = nullptr;
     Indication* next_free = nullptr;
     Posted release{};
-    io::Address source;
     SOCKADDR_STORAGE source_windows{};
     std::uint8_t* bytes = nullptr;
     std::uint32_t capacity = 0;
@@ -113,7 +112,6 @@ public:
     io::Address accept_address;
     io::Address connect_address;
     Indication* event_buffer = nullptr;  // receiving for a receive event
-    unsigned retained = 0;               // indications the client holds
     Indication* held = nullptr;          // data a receive event did not take, for WskReceive
     std::uint32_t held_offset = 0;
     std::uint32_t held_length = 0;
@@ -159,6 +157,9 @@ NTSTATUS run_on_socket(Socket& socket, PIRP irp, SocketWork work) noexcept;
 void store_buffer(const Request& request, const WSK_BUF* buffer) noexcept;
 unsigned buffer_iov(const Request& request, SIZE_T done, iovec* iov, unsigned max) noexcept;
 SIZE_T buffer_length(const Request& request) noexcept;
+
+// The socket behind a client's PWSK_SOCKET; null (reported) when it is NULL.
+Socket* socket_from(PWSK_SOCKET handle, const char* function) noexcept;
 
 // Completes every IRP in `queue` with `status`.
 void fail_all(IrpQueue& queue, NTSTATUS status) noexcept;
@@ -206,7 +207,9 @@ void pump_accepts(Socket& socket) noexcept;
 void finish_close_if_idle(Socket& socket) noexcept;
 
 // Indication buffers of a ring (processor thread only).
-Indication* take_indication(Ring& ring) noexcept;
+Indication* take_indication() noexcept;
 void give_back_indication(Indication& indication) noexcept;
+// Points the indication's MDL at `length` bytes of its buffer from `offset` on.
+void describe_indication(Indication& indication, std::uint32_t offset, std::uint32_t length) noexcept;
 
 }  // namespace strata::wsk

@@ -30,19 +30,6 @@ SIZE_T done_bytes(const Request& r) noexcept { return reinterpret_cast<SIZE_T>(r
 void set_done_bytes(const Request& r, SIZE_T n) noexcept { r.slot(1) = reinterpret_cast<PVOID>(n); }
 ULONG request_flags(const Request& r) noexcept { return static_cast<ULONG>(reinterpret_cast<ULONG_PTR>(r.slot(0))); }
 
-void describe(Indication& indication, std::uint32_t offset, std::uint32_t length) noexcept {
-    MDL& mdl = indication.mdl;
-    mdl = MDL{};
-    mdl.Size = sizeof(MDL);
-    mdl.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
-    std::uint8_t* start = indication.bytes + offset;
-    auto address = reinterpret_cast<ULONG_PTR>(start);
-    mdl.StartVa = reinterpret_cast<PVOID>(address & ~static_cast<ULONG_PTR>(PAGE_SIZE - 1));
-    mdl.ByteOffset = static_cast<ULONG>(address & (PAGE_SIZE - 1));
-    mdl.ByteCount = length;
-    mdl.MappedSystemVa = start;
-}
-
 void disconnected(Socket& s, bool abortive) noexcept {
     if (s.receive_ended) return;
     s.receive_ended = true;
@@ -79,7 +66,7 @@ bool serve_from_held(Socket& s) noexcept {
 }
 
 void indicate_receive(Socket& s, Indication& indication, std::uint32_t length) noexcept {
-    describe(indication, 0, length);
+    describe_indication(indication, 0, length);
     indication.data.Next = nullptr;
     indication.data.Buffer.Mdl = &indication.mdl;
     indication.data.Buffer.Offset = 0;
@@ -91,10 +78,7 @@ void indicate_receive(Socket& s, Indication& indication, std::uint32_t length) n
     NTSTATUS status = connection_events(s)->WskReceiveEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL, &indication.data,
                                                            length, &accepted);
     s.in_event = false;
-    if (status == STATUS_PENDING) {
-        ++s.retained;
-        return;
-    }
+    if (status == STATUS_PENDING) return;  // the client's until WskRelease
     if (status == STATUS_SUCCESS && accepted >= length) {
         give_back_indication(indication);
         return;
@@ -201,7 +185,7 @@ void pump_receives(Socket& s) noexcept {
             }
             return;
         }
-        s.event_buffer = take_indication(s.ring);
+        s.event_buffer = take_indication();
         if (s.event_buffer == nullptr) return;
         s.receive_iov[0] = {s.event_buffer->bytes, s.event_buffer->capacity};
         s.receive_message.iov_count = 1;
@@ -353,7 +337,6 @@ NTSTATUS start_disconnect(Socket& s, PIRP irp) {
 void release_indication(Posted& posted) {
     Indication& indication = *CONTAINING_RECORD(&posted, Indication, release);
     Socket* s = indication.socket;
-    if (s->retained != 0) --s->retained;
     s->add_reference();
     give_back_indication(indication);
     if (s->held == nullptr) pump_receives(*s);
@@ -383,24 +366,14 @@ using namespace strata::wsk;
 
 namespace {
 
-Socket* socket_of(PWSK_SOCKET handle, const char* function) {
-    if (handle == nullptr) ntos::report_violation(verifier::Rule::NullParameter, nullptr, function, "Socket is NULL");
-    return handle != nullptr ? Socket::from(handle) : nullptr;
-}
-
-NTSTATUS fail_now(PIRP irp, NTSTATUS status) {
-    complete_irp(irp, status, 0);
-    return status;
-}
-
 /* WskConnect (wsk.h) — IRQL <= DISPATCH_LEVEL. The socket must have been bound (WskBind). */
 NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG Flags, PIRP Irp) {
     (void)Flags;
     if (!take_irp(Irp, "WskConnect")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskConnect");
-    if (s == nullptr || RemoteAddress == nullptr) return fail_now(Irp, STATUS_INVALID_PARAMETER);
-    if (!s->bound) return fail_now(Irp, STATUS_INVALID_DEVICE_STATE);
-    if (!io::from_windows(RemoteAddress, s->connect_address)) return fail_now(Irp, STATUS_INVALID_ADDRESS);
+    class Socket* s = socket_from(Socket, "WskConnect");
+    if (s == nullptr || RemoteAddress == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
+    if (!s->bound) return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
+    if (!io::from_windows(RemoteAddress, s->connect_address)) return complete_irp(Irp, STATUS_INVALID_ADDRESS, 0);
     Request{Irp}.set_socket(s);
     return run_on_socket(*s, Irp, start_connect);
 }
@@ -408,8 +381,8 @@ NTSTATUS WSKAPI wsk_connect(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, ULONG F
 /* WskSend (wsk.h) — IRQL <= DISPATCH_LEVEL. Completes when every byte of Buffer went out. */
 NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
     if (!take_irp(Irp, "WskSend")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskSend");
-    if (s == nullptr || Buffer == nullptr) return fail_now(Irp, STATUS_INVALID_PARAMETER);
+    class Socket* s = socket_from(Socket, "WskSend");
+    if (s == nullptr || Buffer == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     Request r{Irp};
     r.set_socket(s);
     store_buffer(r, Buffer);
@@ -421,8 +394,8 @@ NTSTATUS WSKAPI wsk_send(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP 
  * WSK_FLAG_WAITALL); no data and STATUS_SUCCESS after the peer's graceful disconnect. */
 NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
     if (!take_irp(Irp, "WskReceive")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskReceive");
-    if (s == nullptr || Buffer == nullptr) return fail_now(Irp, STATUS_INVALID_PARAMETER);
+    class Socket* s = socket_from(Socket, "WskReceive");
+    if (s == nullptr || Buffer == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     Request r{Irp};
     r.set_socket(s);
     store_buffer(r, Buffer);
@@ -434,8 +407,8 @@ NTSTATUS WSKAPI wsk_receive(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PI
  * pending send; WSK_FLAG_ABORTIVE: a reset at once. */
 NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags, PIRP Irp) {
     if (!take_irp(Irp, "WskDisconnect")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskDisconnect");
-    if (s == nullptr) return fail_now(Irp, STATUS_INVALID_PARAMETER);
+    class Socket* s = socket_from(Socket, "WskDisconnect");
+    if (s == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     Request r{Irp};
     r.set_socket(s);
     WSK_BUF none{};
@@ -446,7 +419,7 @@ NTSTATUS WSKAPI wsk_disconnect(PWSK_SOCKET Socket, PWSK_BUF Buffer, ULONG Flags,
 
 /* WskRelease (wsk.h, connection sockets) — IRQL <= DISPATCH_LEVEL. */
 NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndication) {
-    class Socket* s = socket_of(Socket, "WskRelease");
+    class Socket* s = socket_from(Socket, "WskRelease");
     if (s == nullptr || DataIndication == nullptr) return STATUS_INVALID_PARAMETER;
     release_indications(*s, CONTAINING_RECORD(DataIndication, Indication, data), [](Indication& i) -> Indication* {
         return i.data.Next != nullptr ? CONTAINING_RECORD(i.data.Next, Indication, data) : nullptr;
@@ -458,8 +431,8 @@ NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndicat
 /* WskGetRemoteAddress (wsk.h) — IRQL <= DISPATCH_LEVEL. */
 NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
     if (!take_irp(Irp, "WskGetRemoteAddress")) return STATUS_INVALID_PARAMETER;
-    class Socket* s = socket_of(Socket, "WskGetRemoteAddress");
-    if (s == nullptr || RemoteAddress == nullptr) return fail_now(Irp, STATUS_INVALID_PARAMETER);
+    class Socket* s = socket_from(Socket, "WskGetRemoteAddress");
+    if (s == nullptr || RemoteAddress == nullptr) return complete_irp(Irp, STATUS_INVALID_PARAMETER, 0);
     io::Address address;
     int rc = io::remote_address(s->fd, address);
     if (rc == 0) io::to_windows(address, RemoteAddress);
