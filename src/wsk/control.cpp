@@ -14,6 +14,7 @@ namespace {
 
 void run_events_changed(Posted& posted) {
     Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
+    s.events_posted.queued.store(false, std::memory_order_release);
     events_changed(s);
     s.release_reference();
 }
@@ -26,19 +27,18 @@ NTSTATUS start_close(Socket& s, PIRP irp) {
     s.closing = true;
     s.close_irp = irp;
     if (s.kind == SocketKind::Connection && s.connected && !(s.send_shut && s.receive_ended)) io::abort_connection(s.fd);
-    // The IRP at the head of a queue is in the kernel: its completion finishes it.
-    auto drain = [](IrpQueue& queue, SocketOperation& op, Ring& ring) {
-        PIRP in_kernel = op.busy ? queue.pop_front() : nullptr;
+    // An IRP whose operation is in the kernel stays at its queue's head for that operation's
+    // completion to finish; the rest complete now. A receive in the kernel for a receive event
+    // holds no IRP.
+    auto drain = [&s](IrpQueue& queue, SocketOperation& op, bool head_in_kernel) {
+        PIRP in_kernel = head_in_kernel ? queue.pop_front() : nullptr;
         fail_all(queue, STATUS_CANCELLED);
-        if (in_kernel != nullptr) {
-            queue.push_back(in_kernel);
-            ring.cancel(op);
-        }
+        if (in_kernel != nullptr) queue.push_back(in_kernel);
+        if (op.busy) s.ring.cancel(op);
     };
-    drain(s.sends, s.send_op, s.ring);
-    drain(s.receives, s.receive_op, s.ring);
-    drain(s.accepts, s.accept_op, s.ring);
-    if (s.receive_op.busy && s.event_buffer != nullptr) s.ring.cancel(s.receive_op);
+    drain(s.sends, s.send_op, s.send_op.busy);
+    drain(s.receives, s.receive_op, s.receive_op.busy && s.event_buffer == nullptr);
+    drain(s.accepts, s.accept_op, s.accept_op.busy);
     if (s.connect_op.busy) s.ring.cancel(s.connect_op);
     if (s.watch_op.busy) s.ring.cancel(s.watch_op);
     if (s.held != nullptr) {
@@ -62,9 +62,7 @@ void finish_close_if_idle(Socket& s) noexcept {
 
 void events_changed(Socket& s) noexcept {
     if (!s.ring.on_processor()) {
-        s.add_reference();
-        s.events_posted.posted.run = run_events_changed;
-        s.ring.post(s.events_posted.posted);
+        s.hand_over(run_events_changed);
         return;
     }
     if (s.closing) return;

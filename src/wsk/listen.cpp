@@ -22,6 +22,7 @@ bool accept_event_on(const Socket& s) noexcept {
 
 void start_accepted(Posted& posted) {
     Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
+    s.events_posted.queued.store(false, std::memory_order_release);
     if (!s.closing) connected_now(s);
     s.release_reference();
 }
@@ -95,9 +96,7 @@ void accept_done(Socket& s, int result, unsigned) {
         accepted->release_reference();
     } else {
         // Its receive events start on its own processor.
-        accepted->add_reference();
-        accepted->events_posted.posted.run = start_accepted;
-        accepted->ring.post(accepted->events_posted.posted);
+        accepted->hand_over(start_accepted);
     }
     if (s.close_irp != nullptr) finish_close_if_idle(s);
     else pump_accepts(s);

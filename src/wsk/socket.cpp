@@ -51,6 +51,13 @@ Socket::Socket(Client& owner, Ring& served_by, SocketKind socket_kind, int descr
 
 Socket::~Socket() { io::close(fd); }
 
+void Socket::hand_over(void (*run)(Posted&)) noexcept {
+    if (events_posted.queued.exchange(true, std::memory_order_acq_rel)) return;
+    add_reference();
+    events_posted.posted.run = run;
+    ring.post(events_posted.posted);
+}
+
 void Socket::release_reference() noexcept {
     if (references.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     Client& owner = client;

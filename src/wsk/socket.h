@@ -115,10 +115,17 @@ public:
     Indication* held = nullptr;          // data a receive event did not take, for WskReceive
     std::uint32_t held_offset = 0;
     std::uint32_t held_length = 0;
+    // events_changed (or an accepted socket's start) handed to the processor. One node: while it
+    // is queued, later changes ride on it (the processor reads `events` when it runs).
     struct Handover {
         Posted posted;
         Socket* socket;
-    } events_posted{{}, this};  // events_changed (or an accepted socket's start) handed to the processor
+        std::atomic<bool> queued{false};
+    } events_posted{{}, this};
+
+    // Queues `run` on the socket's processor through events_posted unless it is queued already;
+    // `run` gets a reference and must clear `queued` before it looks at the socket.
+    void hand_over(void (*run)(Posted&)) noexcept;
 
     void add_reference() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
     void release_reference() noexcept;
