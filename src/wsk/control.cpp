@@ -13,10 +13,20 @@ namespace strata::wsk {
 namespace {
 
 void run_events_changed(Posted& posted) {
-    Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
-    s.events_posted.queued.store(false, std::memory_order_release);
+    Socket& s = Socket::handed_over(posted);
     events_changed(s);
     s.release_reference();
+}
+
+// SO_CONDITIONAL_ACCEPT: a listening socket whose client has a WskInspectEvent, before WskBind.
+NTSTATUS set_conditional_accept(Socket& s, const void* value, SIZE_T size) {
+    if (s.kind != SocketKind::Listen || size < sizeof(ULONG)) return STATUS_INVALID_PARAMETER;
+    bool on = *static_cast<const ULONG*>(value) != 0;
+    auto* events = static_cast<const WSK_CLIENT_LISTEN_DISPATCH*>(s.client_dispatch);
+    if (on && (events == nullptr || events->WskInspectEvent == nullptr)) return STATUS_INVALID_PARAMETER;
+    if (s.listening) return STATUS_INVALID_DEVICE_STATE;
+    s.conditional_accept = on;
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS start_close(Socket& s, PIRP irp) {
@@ -39,6 +49,7 @@ NTSTATUS start_close(Socket& s, PIRP irp) {
     drain(s.sends, s.send_op, s.send_op.busy);
     drain(s.receives, s.receive_op, s.receive_op.busy && s.event_buffer == nullptr);
     drain(s.accepts, s.accept_op, s.accept_op.busy);
+    if (s.kind == SocketKind::Listen) drop_inspections(s);
     if (s.connect_op.busy) s.ring.cancel(s.connect_op);
     if (s.watch_op.busy) s.ring.cancel(s.watch_op);
     if (s.held != nullptr) {
@@ -53,7 +64,9 @@ NTSTATUS start_close(Socket& s, PIRP irp) {
 
 void finish_close_if_idle(Socket& s) noexcept {
     if (s.close_irp == nullptr || s.in_event) return;
-    if (s.send_op.busy || s.receive_op.busy || s.accept_op.busy || s.connect_op.busy || s.watch_op.busy) return;
+    if (s.send_op.busy || s.receive_op.busy || s.accept_op.busy || s.connect_op.busy || s.watch_op.busy ||
+        s.inspections_watched != 0)
+        return;
     PIRP irp = s.close_irp;
     s.close_irp = nullptr;
     complete_irp(irp, STATUS_SUCCESS, 0);
@@ -62,7 +75,7 @@ void finish_close_if_idle(Socket& s) noexcept {
 
 void events_changed(Socket& s) noexcept {
     if (!s.ring.on_processor()) {
-        s.hand_over(run_events_changed);
+        s.hand_over(s.events_posted, run_events_changed);
         return;
     }
     if (s.closing) return;
@@ -139,7 +152,8 @@ NTSTATUS WSKAPI control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE Reque
                 // Linux binds exclusively unless SO_REUSEADDR/SO_REUSEPORT ask otherwise.
                 return finish(STATUS_SUCCESS, 0);
             }
-            if (Level == static_cast<ULONG>(SOL_SOCKET) && ControlCode == static_cast<ULONG>(SO_CONDITIONAL_ACCEPT)) return finish(STATUS_NOT_SUPPORTED, 0);
+            if (Level == static_cast<ULONG>(SOL_SOCKET) && ControlCode == static_cast<ULONG>(SO_CONDITIONAL_ACCEPT))
+                return finish(set_conditional_accept(*s, InputBuffer, InputSize), 0);
             int rc = io::set_option(s->fd, Level, ControlCode, InputBuffer, InputSize);
             return finish(rc == 0 ? STATUS_SUCCESS : status_from_errno(-rc), 0);
         }
@@ -179,7 +193,3 @@ const NPIID NPI_WSK_INTERFACE_ID = {0x2227E803, 0x8D8B, 0x11D4, {0xAB, 0xAD, 0x0
 const IN6_ADDR in6addr_any = {};
 const IN6_ADDR in6addr_loopback = {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}}};
 }
-
-namespace strata::wsk {
-
-}  // namespace strata::wsk

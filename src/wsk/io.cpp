@@ -271,4 +271,9 @@ void wait_readable(Ring& ring, Completion& completion, int fd) noexcept {
     io_uring_prep_poll_add(sqe, fd, POLLIN | POLLRDHUP | POLLHUP | POLLERR);
 }
 
+void wait_hangup(Ring& ring, Completion& completion, int fd) noexcept {
+    io_uring_sqe* sqe = ring.kernel().prepare(&completion);
+    io_uring_prep_poll_add(sqe, fd, POLLRDHUP | POLLHUP | POLLERR);
+}
+
 }  // namespace strata::wsk::io

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "wsk/ring.h"
 
@@ -63,7 +65,26 @@ void accept(Ring& ring, Completion& completion, int fd, Address& peer) noexcept;
 void connect(Ring& ring, Completion& completion, int fd, const Address& peer) noexcept;
 // Completes when `fd` is readable or hung up (the result is the poll mask).
 void wait_readable(Ring& ring, Completion& completion, int fd) noexcept;
+// Completes when the peer of `fd` hangs up or resets (data arriving does not complete it).
+void wait_hangup(Ring& ring, Completion& completion, int fd) noexcept;
 // Copies recvmsg's source address length out of `message` after its completion.
 void finish_receive(Message& message) noexcept;
+
+// ---- name resolution (io_resolve.cpp; blocking: worker threads only) ---------------------------
+enum class ResolveError : std::uint8_t { None, NotFound, BadFamily, BadFlags, NoMemory, TryAgain, Failed };
+
+// One address getaddrinfo found, with its socket type and protocol (the same numbers on Windows).
+struct Found {
+    Address address;
+    int socktype = 0;
+    int protocol = 0;
+};
+
+// getaddrinfo with Windows hints: AI_* flags, family (0, 2 or 23), socket type and protocol.
+// `node` or `service` may be null (not both). The canonical name comes with AI_CANONNAME.
+ResolveError resolve(const char* node, const char* service, int windows_flags, int windows_family, int socktype,
+                     int protocol, std::vector<Found>& found, std::string& canonical);
+// getnameinfo with Windows NI_* flags; `host`/`service` may be null when not wanted.
+ResolveError name_of(const Address& address, int windows_flags, std::string* host, std::string* service);
 
 }  // namespace strata::wsk::io

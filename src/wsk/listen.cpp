@@ -1,7 +1,7 @@
 // listen.cpp — listening sockets (issue 5): WskAccept and the WskAcceptEvent callback. Accepted
 // connections are connection sockets served by the next ring; they inherit the listening
 // socket's connection events (receive, disconnect, send backlog). Pending WskAccept IRPs are
-// served before the accept event.
+// served before the accept event. Conditional accept is inspect.cpp's.
 #include "ntos/check.h"
 #include "verifier/verifier.h"
 #include "wsk/socket.h"
@@ -21,8 +21,7 @@ bool accept_event_on(const Socket& s) noexcept {
 }
 
 void start_accepted(Posted& posted) {
-    Socket& s = *CONTAINING_RECORD(&posted, Socket::Handover, posted)->socket;
-    s.events_posted.queued.store(false, std::memory_order_release);
+    Socket& s = Socket::handed_over(posted);
     if (!s.closing) connected_now(s);
     s.release_reference();
 }
@@ -30,16 +29,48 @@ void start_accepted(Posted& posted) {
 NTSTATUS queue_accept(Socket& s, PIRP irp) {
     if (s.closing) return complete_irp(irp, STATUS_CANCELLED, 0);
     if (!s.listening) return complete_irp(irp, STATUS_INVALID_DEVICE_STATE, 0);
+    if (!hold_cancelable(irp)) return STATUS_CANCELLED;
     s.accepts.push_back(irp);
     pump_accepts(s);
     return STATUS_PENDING;
+}
+
+// Hands an accepted connection to the first WskAccept IRP, else to WskAcceptEvent; false when the
+// event refused it.
+bool offer(Socket& s, Socket& accepted, const SOCKADDR_STORAGE& local, const SOCKADDR_STORAGE& remote,
+            const io::Address& local_address, const io::Address& remote_address) {
+    if (PIRP irp = s.accepts.pop_front()) {
+        Request r{irp};
+        accepted.context = r.slot(0);
+        accepted.client_dispatch = r.slot(1);
+        if (r.slot(2) != nullptr) io::to_windows(local_address, r.slot(2));
+        if (r.slot(3) != nullptr) io::to_windows(remote_address, r.slot(3));
+        complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(accepted.handle()));
+        return true;
+    }
+    PVOID context = nullptr;
+    const WSK_CLIENT_CONNECTION_DISPATCH* dispatch = nullptr;
+    SOCKADDR_STORAGE local_copy = local, remote_copy = remote;
+    s.in_event = true;
+    NTSTATUS status = listen_events(s)->WskAcceptEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL,
+                                                        reinterpret_cast<PSOCKADDR>(&local_copy),
+                                                        reinterpret_cast<PSOCKADDR>(&remote_copy), accepted.handle(),
+                                                        &context, &dispatch);
+    s.in_event = false;
+    if (status != STATUS_SUCCESS) return false;
+    accepted.context = context;
+    accepted.client_dispatch = dispatch;
+    return true;
 }
 
 }  // namespace
 
 void pump_accepts(Socket& s) noexcept {
     if (s.closing || !s.listening || s.accept_op.busy) return;
-    if (s.accepts.empty() && !accept_event_on(s)) return;
+    while (!s.accepts.empty() && s.accepts.front()->Cancel) complete_irp(s.accepts.pop_front(), STATUS_CANCELLED, 0);
+    deliver_inspected(s);
+    bool inspecting = s.conditional_accept && listen_events(s)->WskInspectEvent != nullptr;
+    if (s.accepts.empty() && !accept_event_on(s) && !inspecting) return;
     s.accept_op.busy = true;
     s.add_reference();
     io::accept(s.ring, s.accept_op, s.fd, s.accept_address);
@@ -57,49 +88,34 @@ void accept_done(Socket& s, int result, unsigned) {
         pump_accepts(s);
         return;
     }
+    inspect_or_deliver(s, result, s.accept_address);
+    if (s.close_irp != nullptr) finish_close_if_idle(s);
+    else pump_accepts(s);
+}
+
+bool deliver_accepted(Socket& s, int fd, const io::Address& remote_address) noexcept {
+    if (s.accepts.empty() && !accept_event_on(s)) return false;
     SOCKADDR_STORAGE local{}, remote{};
     io::Address local_address;
-    io::local_address(result, local_address);
+    io::local_address(fd, local_address);
     io::to_windows(local_address, &local);
-    io::to_windows(s.accept_address, &remote);
-    Socket* accepted = create_socket(s.client, SocketKind::Connection, result, nullptr, nullptr);
+    io::to_windows(remote_address, &remote);
+    Socket* accepted = create_socket(s.client, SocketKind::Connection, fd, nullptr, nullptr);
     accepted->bound = true;
     accepted->connected = true;
     accepted->events.store(s.events.load(std::memory_order_relaxed) & kInheritedEvents, std::memory_order_relaxed);
-    bool taken = false;
-    if (PIRP irp = s.accepts.pop_front()) {
-        Request r{irp};
-        accepted->context = r.slot(0);
-        accepted->client_dispatch = r.slot(1);
-        if (r.slot(2) != nullptr) io::to_windows(local_address, r.slot(2));
-        if (r.slot(3) != nullptr) io::to_windows(s.accept_address, r.slot(3));
-        complete_irp(irp, STATUS_SUCCESS, reinterpret_cast<ULONG_PTR>(accepted->handle()));
-        taken = true;
-    } else if (accept_event_on(s)) {
-        PVOID context = nullptr;
-        const WSK_CLIENT_CONNECTION_DISPATCH* dispatch = nullptr;
-        s.in_event = true;
-        NTSTATUS status = listen_events(s)->WskAcceptEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL,
-                                                            reinterpret_cast<PSOCKADDR>(&local),
-                                                            reinterpret_cast<PSOCKADDR>(&remote), accepted->handle(),
-                                                            &context, &dispatch);
-        s.in_event = false;
-        if (status == STATUS_SUCCESS) {
-            accepted->context = context;
-            accepted->client_dispatch = dispatch;
-            taken = true;
-        }
-    }
-    if (!taken) {
+    // Ours until the handover: a WskAccept IRP's completion may let the client close it at once.
+    accepted->add_reference();
+    if (offer(s, *accepted, local, remote, local_address, remote_address)) {
+        // Its receive events start on its own processor.
+        accepted->hand_over(accepted->events_posted, start_accepted);
+    } else {
         io::abort_connection(accepted->fd);
         accepted->closing = true;
-        accepted->release_reference();
-    } else {
-        // Its receive events start on its own processor.
-        accepted->hand_over(start_accepted);
+        accepted->release_reference();  // the client's, which it never got
     }
-    if (s.close_irp != nullptr) finish_close_if_idle(s);
-    else pump_accepts(s);
+    accepted->release_reference();
+    return true;
 }
 
 }  // namespace strata::wsk
@@ -127,23 +143,12 @@ NTSTATUS WSKAPI wsk_accept(PWSK_SOCKET ListenSocket, ULONG Flags, PVOID AcceptSo
     return run_on_socket(*s, Irp, queue_accept);
 }
 
-/* WskInspectComplete (wsk.h) — conditional accept needs the SYN before the handshake, which
- * Linux does not show a listener; SO_CONDITIONAL_ACCEPT is refused, so nothing is inspected. */
-NTSTATUS WSKAPI wsk_inspect_complete(PWSK_SOCKET ListenSocket, PWSK_INSPECT_ID InspectID, WSK_INSPECT_ACTION Action,
-                                     PIRP Irp) {
-    (void)ListenSocket;
-    (void)InspectID;
-    (void)Action;
-    if (!take_irp(Irp, "WskInspectComplete")) return STATUS_INVALID_PARAMETER;
-    return complete_irp(Irp, STATUS_INVALID_DEVICE_STATE, 0);
-}
-
 }  // namespace
 
 namespace strata::wsk {
 
 const WSK_PROVIDER_LISTEN_DISPATCH kListenDispatch = {
-    {{control_socket, close_socket}}, bind_socket, wsk_accept, wsk_inspect_complete, get_local_address,
+    {{control_socket, close_socket}}, bind_socket, wsk_accept, inspect_complete, get_local_address,
 };
 
 }  // namespace strata::wsk

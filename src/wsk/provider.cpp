@@ -1,6 +1,6 @@
 // provider.cpp — WSK_PROVIDER_DISPATCH (issue 5): WskSocket for basic, listening, connection and
 // datagram sockets, WskSocketConnect, WskControlClient (WSK_SET_STATIC_EVENT_CALLBACKS) and the
-// name functions.
+// name functions (resolve.cpp).
 #include "wsk/provider.h"
 
 #include "ntos/check.h"
@@ -102,38 +102,13 @@ NTSTATUS WSKAPI wsk_control_client(PWSK_CLIENT Client, ULONG ControlCode, SIZE_T
     return finish(STATUS_NOT_SUPPORTED);
 }
 
-/* WskGetAddressInfo / WskFreeAddressInfo / WskGetNameInfo (wsk.h): not provided yet. */
-NTSTATUS WSKAPI wsk_get_address_info(PWSK_CLIENT Client, PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName,
-                                     ULONG NameSpace, GUID* Provider, PADDRINFOEXW Hints, PADDRINFOEXW* Result,
-                                     PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
-    (void)Client, (void)NodeName, (void)ServiceName, (void)NameSpace, (void)Provider, (void)Hints;
-    (void)OwningProcess, (void)OwningThread;
-    if (Result != nullptr) *Result = nullptr;
-    if (!take_irp(Irp, "WskGetAddressInfo")) return STATUS_INVALID_PARAMETER;
-    return complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0);
-}
-
-VOID WSKAPI wsk_free_address_info(PWSK_CLIENT Client, PADDRINFOEXW AddrInfo) {
-    (void)Client;
-    (void)AddrInfo;
-}
-
-NTSTATUS WSKAPI wsk_get_name_info(PWSK_CLIENT Client, PSOCKADDR SockAddr, ULONG SockAddrLength,
-                                  PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName, ULONG Flags,
-                                  PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp) {
-    (void)Client, (void)SockAddr, (void)SockAddrLength, (void)NodeName, (void)ServiceName, (void)Flags;
-    (void)OwningProcess, (void)OwningThread;
-    if (!take_irp(Irp, "WskGetNameInfo")) return STATUS_INVALID_PARAMETER;
-    return complete_irp(Irp, STATUS_NOT_IMPLEMENTED, 0);
-}
-
 }  // namespace
 
 namespace strata::wsk {
 
 const WSK_PROVIDER_DISPATCH kProviderDispatch = {
-    kHighestVersion,   0, wsk_socket, wsk_socket_connect, wsk_control_client, wsk_get_address_info,
-    wsk_free_address_info, wsk_get_name_info,
+    kHighestVersion,  0, wsk_socket, wsk_socket_connect, wsk_control_client, get_address_info,
+    free_address_info, get_name_info,
 };
 
 }  // namespace strata::wsk

@@ -22,6 +22,22 @@ PIRP IrpQueue::pop_front() noexcept {
     return CONTAINING_RECORD(entry, IRP, Tail.Overlay.ListEntry);
 }
 
+bool IrpQueue::complete_cancelled(PIRP in_kernel) noexcept {
+    bool in_kernel_cancelled = false;
+    for (PLIST_ENTRY entry = head_.Flink; entry != &head_;) {
+        PIRP irp = CONTAINING_RECORD(entry, IRP, Tail.Overlay.ListEntry);
+        entry = entry->Flink;
+        if (!irp->Cancel) continue;
+        if (irp == in_kernel) {
+            in_kernel_cancelled = true;
+            continue;
+        }
+        RemoveEntryList(&irp->Tail.Overlay.ListEntry);
+        complete_irp(irp, STATUS_CANCELLED, 0);
+    }
+    return in_kernel_cancelled;
+}
+
 void SocketOperation::complete(int result, unsigned flags) noexcept {
     busy = false;
     done_(socket_, result, flags);
@@ -41,6 +57,8 @@ Socket::Socket(Client& owner, Ring& served_by, SocketKind socket_kind, int descr
       accept_op(*this, accept_done),
       connect_op(*this, connect_done),
       watch_op(*this, watch_done) {
+    InitializeListHead(&inspections);
+    InitializeListHead(&inspected);
     switch (kind) {
         case SocketKind::Basic: wsk.Dispatch = &kBasicDispatch; break;
         case SocketKind::Listen: wsk.Dispatch = &kListenDispatch; break;
@@ -51,11 +69,17 @@ Socket::Socket(Client& owner, Ring& served_by, SocketKind socket_kind, int descr
 
 Socket::~Socket() { io::close(fd); }
 
-void Socket::hand_over(void (*run)(Posted&)) noexcept {
-    if (events_posted.queued.exchange(true, std::memory_order_acq_rel)) return;
+void Socket::hand_over(Handover& node, void (*run)(Posted&)) noexcept {
+    if (node.queued.exchange(true, std::memory_order_acq_rel)) return;
     add_reference();
-    events_posted.posted.run = run;
-    ring.post(events_posted.posted);
+    node.posted.run = run;
+    ring.post(node.posted);
+}
+
+Socket& Socket::handed_over(Posted& posted) noexcept {
+    Handover& node = *CONTAINING_RECORD(&posted, Handover, posted);
+    node.queued.store(false, std::memory_order_release);
+    return *node.socket;
 }
 
 void Socket::release_reference() noexcept {
@@ -96,7 +120,47 @@ bool take_irp(PIRP irp, const char* function) noexcept {
     return true;
 }
 
+namespace {
+
+// On the socket's processor: every waiting IRP IoCancelIrp flagged completes with
+// STATUS_CANCELLED; one whose operation is in the kernel has that operation cancelled, and its
+// completion finishes it.
+void run_cancels(Posted& posted) {
+    Socket& s = Socket::handed_over(posted);
+    if (s.sends.complete_cancelled(s.send_op.busy ? s.sends.front() : nullptr)) s.ring.cancel(s.send_op);
+    bool receiving_for_irp = s.receive_op.busy && s.event_buffer == nullptr;
+    if (s.receives.complete_cancelled(receiving_for_irp ? s.receives.front() : nullptr)) s.ring.cancel(s.receive_op);
+    if (s.accepts.complete_cancelled(s.accept_op.busy ? s.accepts.front() : nullptr)) s.ring.cancel(s.accept_op);
+    if (s.connect_irp != nullptr && s.connect_irp->Cancel && s.connect_op.busy) s.ring.cancel(s.connect_op);
+    s.release_reference();
+}
+
+// The cancel routine of every IRP the provider keeps waiting: IoCancelIrp calls it holding the
+// cancel spin lock, which keeps the IRP (and so its socket) from completing meanwhile.
+VOID NTAPI cancel_waiting_irp(PDEVICE_OBJECT, PIRP irp) {
+    Socket* s = Request{irp}.socket();
+    s->hand_over(s->cancels_posted, run_cancels);
+    IoReleaseCancelSpinLock(irp->CancelIrql);
+}
+
+}  // namespace
+
+bool hold_cancelable(PIRP irp) noexcept {
+    IoSetCancelRoutine(irp, cancel_waiting_irp);
+    if (irp->Cancel && IoSetCancelRoutine(irp, nullptr) != nullptr) {
+        complete_irp(irp, STATUS_CANCELLED, 0);
+        return false;
+    }
+    return true;
+}
+
 NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) noexcept {
+    if (IoSetCancelRoutine(irp, nullptr) == nullptr && irp->Cancel) {
+        // IoCancelIrp took the cancel routine and may still be in it: wait for it to let go.
+        KIRQL irql;
+        IoAcquireCancelSpinLock(&irql);
+        IoReleaseCancelSpinLock(irql);
+    }
     PIO_STACK_LOCATION location = IoGetCurrentIrpStackLocation(irp);
     location->Parameters.Others = {};
     location->DeviceObject = nullptr;

@@ -29,6 +29,9 @@ public:
     PIRP front() const noexcept;
     void push_back(PIRP irp) noexcept { InsertTailList(&head_, &irp->Tail.Overlay.ListEntry); }
     PIRP pop_front() noexcept;
+    // Completes, with STATUS_CANCELLED, every IRP IoCancelIrp flagged except `in_kernel` (whose
+    // operation the caller cancels in the kernel instead). True when `in_kernel` is flagged.
+    bool complete_cancelled(PIRP in_kernel) noexcept;
 
 private:
     LIST_ENTRY head_;
@@ -115,17 +118,30 @@ public:
     Indication* held = nullptr;          // data a receive event did not take, for WskReceive
     std::uint32_t held_offset = 0;
     std::uint32_t held_length = 0;
-    // events_changed (or an accepted socket's start) handed to the processor. One node: while it
-    // is queued, later changes ride on it (the processor reads `events` when it runs).
+    // Work handed to the socket's processor from another thread. One node per kind of work:
+    // while it is queued, later requests ride on it (the processor reads the socket's state when
+    // it runs). `events` carries events_changed (or an accepted socket's start), `cancels`
+    // IoCancelIrp of the socket's waiting IRPs.
     struct Handover {
         Posted posted;
         Socket* socket;
         std::atomic<bool> queued{false};
-    } events_posted{{}, this};
+    };
+    Handover events_posted{{}, this};
+    Handover cancels_posted{{}, this};
 
-    // Queues `run` on the socket's processor through events_posted unless it is queued already;
-    // `run` gets a reference and must clear `queued` before it looks at the socket.
-    void hand_over(void (*run)(Posted&)) noexcept;
+    // Queues `run` on the socket's processor through `node` unless it is queued already; `run`
+    // gets a reference, and handed_over() frees the node.
+    void hand_over(Handover& node, void (*run)(Posted&)) noexcept;
+    static Socket& handed_over(Posted& posted) noexcept;
+
+    // Conditional accept (SO_CONDITIONAL_ACCEPT) of a listening socket: connection requests the
+    // client's WskInspectEvent pended, and requests it accepted that wait for WskAccept.
+    bool conditional_accept = false;
+    LIST_ENTRY inspections;  // Inspection::link (inspect.cpp)
+    LIST_ENTRY inspected;    // accepted requests waiting for a WskAccept IRP
+    unsigned inspections_watched = 0;  // pending requests with a hang-up watch in the kernel
+    ULONG inspect_serial = 0;
 
     void add_reference() noexcept { references.fetch_add(1, std::memory_order_relaxed); }
     void release_reference() noexcept;
@@ -139,8 +155,12 @@ void release_indications(Socket& socket, Indication* first, Indication* (*next)(
 // current; false (reported) when the IRP has none left.
 bool take_irp(PIRP irp, const char* function) noexcept;
 // Completes a taken IRP: Status and Information, then IoCompleteRequest (completion routines;
-// the IRP may be gone afterwards). Returns `status`.
+// the IRP may be gone afterwards). Returns `status`. A cancelable IRP stops being one first.
 NTSTATUS complete_irp(PIRP irp, NTSTATUS status, ULONG_PTR information) noexcept;
+// Lets IoCancelIrp reach an IRP the provider keeps waiting on `socket` (true), or completes it
+// with STATUS_CANCELLED when it was cancelled before the provider got it (false). The socket's
+// processor then completes it (IrpQueue::complete_cancelled, or its operation's cancellation).
+bool hold_cancelable(PIRP irp) noexcept;
 NTSTATUS status_from_errno(int error) noexcept;
 
 // The socket and the request's parameters, kept in the provider's stack location and the IRP's
@@ -186,6 +206,15 @@ NTSTATUS WSKAPI control_socket(PWSK_SOCKET Socket, WSK_CONTROL_SOCKET_TYPE Reque
 NTSTATUS WSKAPI close_socket(PWSK_SOCKET Socket, PIRP Irp);
 NTSTATUS WSKAPI get_local_address(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, PIRP Irp);
 NTSTATUS WSKAPI bind_socket(PWSK_SOCKET Socket, PSOCKADDR LocalAddress, ULONG Flags, PIRP Irp);
+NTSTATUS WSKAPI get_address_info(PWSK_CLIENT Client, PUNICODE_STRING NodeName, PUNICODE_STRING ServiceName,
+                                 ULONG NameSpace, GUID* Provider, PADDRINFOEXW Hints, PADDRINFOEXW* Result,
+                                 PEPROCESS OwningProcess, PETHREAD OwningThread, PIRP Irp);
+VOID WSKAPI free_address_info(PWSK_CLIENT Client, PADDRINFOEXW AddrInfo);
+NTSTATUS WSKAPI get_name_info(PWSK_CLIENT Client, PSOCKADDR SockAddr, ULONG SockAddrLength, PUNICODE_STRING NodeName,
+                              PUNICODE_STRING ServiceName, ULONG Flags, PEPROCESS OwningProcess,
+                              PETHREAD OwningThread, PIRP Irp);
+NTSTATUS WSKAPI inspect_complete(PWSK_SOCKET ListenSocket, PWSK_INSPECT_ID InspectID, WSK_INSPECT_ACTION Action,
+                                 PIRP Irp);
 
 // Completions of the socket's kernel operations.
 void send_done(Socket& socket, int result, unsigned flags);
@@ -212,6 +241,17 @@ void pump_sends(Socket& socket) noexcept;
 void pump_accepts(Socket& socket) noexcept;
 // Close: cancels and completes every pending IRP, then the close IRP once the kernel let go.
 void finish_close_if_idle(Socket& socket) noexcept;
+
+// A connection the listening socket accepted in the kernel: inspected first when the socket is in
+// conditional-accept mode (inspect.cpp), then delivered (listen.cpp).
+void inspect_or_deliver(Socket& listener, int fd, const io::Address& remote) noexcept;
+// Hands the connection to a WskAccept IRP or WskAcceptEvent (which may refuse it: it is reset);
+// false, leaving `fd` alone, when there is neither.
+bool deliver_accepted(Socket& listener, int fd, const io::Address& remote) noexcept;
+// Inspected and accepted connections waiting for a WskAccept IRP (or the accept event) get them.
+void deliver_inspected(Socket& listener) noexcept;
+// WskCloseSocket of a listening socket: pending and waiting connection requests are reset.
+void drop_inspections(Socket& listener) noexcept;
 
 // Indication buffers of a ring (processor thread only).
 Indication* take_indication() noexcept;

@@ -101,6 +101,11 @@ void pump_sends(Socket& s) noexcept {
         if (irp == nullptr) return;
         Request r{irp};
         SIZE_T done = done_bytes(r);
+        if (irp->Cancel) {  // between two parts of a short send
+            s.sends.pop_front();
+            complete_irp(irp, STATUS_CANCELLED, done);
+            continue;
+        }
         unsigned n = buffer_length(r) > done ? buffer_iov(r, done, s.send_iov, kMaxIov) : 0;
         if (n == 0) {
             s.sends.pop_front();
@@ -170,6 +175,8 @@ void pump_receives(Socket& s) noexcept {
     s.receive_message.iov = s.receive_iov;
     if (s.kind == SocketKind::Datagram) s.receive_message.address = &s.receive_address;
     int flags = 0;
+    while (!s.receives.empty() && s.receives.front()->Cancel)
+        complete_irp(s.receives.pop_front(), STATUS_CANCELLED, 0);
     if (PIRP irp = s.receives.front()) {
         Request r{irp};
         s.receive_message.iov_count = buffer_iov(r, 0, s.receive_iov, kMaxIov);
@@ -253,6 +260,7 @@ void receive_done(Socket& s, int result, unsigned) {
 NTSTATUS start_connect(Socket& s, PIRP irp) {
     if (s.closing || s.connected || s.connect_irp != nullptr)
         return complete_irp(irp, s.connected ? STATUS_CONNECTION_ACTIVE : STATUS_INVALID_DEVICE_STATE, 0);
+    if (!hold_cancelable(irp)) return STATUS_CANCELLED;
     s.connect_irp = irp;
     s.connect_op.busy = true;
     s.add_reference();
@@ -296,14 +304,10 @@ void connect_done(Socket& s, int result, unsigned) {
     complete_irp(irp, STATUS_SUCCESS, socket_connect ? reinterpret_cast<ULONG_PTR>(s.handle()) : 0);
 }
 
-namespace {
-
-}  // namespace
-
 NTSTATUS queue_send(Socket& s, PIRP irp) {
     if (s.closing || s.send_shut || (s.kind == SocketKind::Connection && !s.connected))
         return complete_irp(irp, s.closing ? STATUS_CANCELLED : STATUS_CONNECTION_INVALID, 0);
-    // The IRP is still ours when the send went out at once: its own completion said so.
+    if (!hold_cancelable(irp)) return STATUS_CANCELLED;
     s.sends.push_back(irp);
     pump_sends(s);
     return STATUS_PENDING;
@@ -312,6 +316,7 @@ NTSTATUS queue_send(Socket& s, PIRP irp) {
 NTSTATUS queue_receive(Socket& s, PIRP irp) {
     if (s.closing) return complete_irp(irp, STATUS_CANCELLED, 0);
     if (s.kind == SocketKind::Connection && !s.connected) return complete_irp(irp, STATUS_CONNECTION_INVALID, 0);
+    if (!hold_cancelable(irp)) return STATUS_CANCELLED;
     s.receives.push_back(irp);
     pump_receives(s);
     return STATUS_PENDING;
@@ -329,6 +334,7 @@ NTSTATUS start_disconnect(Socket& s, PIRP irp) {
         return complete_irp(irp, rc == 0 ? STATUS_SUCCESS : status_from_errno(-rc), 0);
     }
     r.slot(3) = reinterpret_cast<PVOID>(kDisconnectMarker);
+    if (!hold_cancelable(irp)) return STATUS_CANCELLED;
     s.sends.push_back(irp);
     pump_sends(s);
     return STATUS_PENDING;
@@ -426,7 +432,6 @@ NTSTATUS WSKAPI wsk_release(PWSK_SOCKET Socket, PWSK_DATA_INDICATION DataIndicat
     });
     return STATUS_SUCCESS;
 }
-
 
 /* WskGetRemoteAddress (wsk.h) — IRQL <= DISPATCH_LEVEL. */
 NTSTATUS WSKAPI wsk_get_remote_address(PWSK_SOCKET Socket, PSOCKADDR RemoteAddress, PIRP Irp) {
