@@ -5,13 +5,35 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench.h"
 
 namespace {
 
 void usage() {
-    std::fprintf(stderr, "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n");
+    std::fprintf(stderr,
+                 "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n"
+                 "       strata-bench wsk [--json] [--conns N,N...] [--sizes BYTES,BYTES...] [--seconds S] [--processors N]\n"
+                 "                        [--driver-dir DIR]\n");
+}
+
+// A comma-separated list of whole numbers in [low, high]; false (and `out` untouched) otherwise.
+template <typename T>
+bool parse_list(const std::string& list, unsigned long long low, unsigned long long high, std::vector<T>& out) {
+    std::vector<T> items;
+    for (std::size_t at = 0; at <= list.size();) {
+        std::size_t comma = std::min(list.find(',', at), list.size());
+        std::string item = list.substr(at, comma - at);
+        char* end = nullptr;
+        unsigned long long number = std::strtoull(item.c_str(), &end, 10);
+        if (item.empty() || item[0] == '-' || *end != '\0' || number < low || number > high) return false;
+        items.push_back(static_cast<T>(number));
+        at = comma + 1;
+    }
+    out = std::move(items);
+    return true;
 }
 
 }  // namespace
@@ -32,20 +54,34 @@ int main(int argc, char** argv) {
                 return 2;
             }
         } else if (arg == "--layers" && i + 1 < argc) {
-            options.layers.clear();
-            std::string list = argv[++i];
-            for (std::size_t at = 0; at <= list.size();) {
-                std::size_t comma = std::min(list.find(',', at), list.size());
-                std::string item = list.substr(at, comma - at);
-                char* end = nullptr;
-                unsigned long layers = std::strtoul(item.c_str(), &end, 10);
-                if (item.empty() || *end != '\0' || layers > 3) {
-                    std::fprintf(stderr, "strata-bench: --layers: '%s' is not a list of numbers 0 to 3\n", list.c_str());
-                    return 2;
-                }
-                options.layers.push_back(static_cast<unsigned>(layers));
-                at = comma + 1;
+            if (!parse_list(argv[++i], 0, 3, options.layers)) {
+                std::fprintf(stderr, "strata-bench: --layers: '%s' is not a list of numbers 0 to 3\n", argv[i]);
+                return 2;
             }
+        } else if (arg == "--conns" && i + 1 < argc) {
+            if (!parse_list(argv[++i], 1, 1000, options.conns)) {
+                std::fprintf(stderr, "strata-bench: --conns: '%s' is not a list of numbers 1 to 1000\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--sizes" && i + 1 < argc) {
+            if (!parse_list(argv[++i], 1, 1 << 20, options.sizes)) {
+                std::fprintf(stderr, "strata-bench: --sizes: '%s' is not a list of byte counts 1 to 1048576\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--seconds" && i + 1 < argc) {
+            char* end = nullptr;
+            options.seconds = std::strtod(argv[++i], &end);
+            if (*end != '\0' || !(options.seconds >= 0.1 && options.seconds <= 3600)) {
+                std::fprintf(stderr, "strata-bench: --seconds: '%s' is not a duration of 0.1 to 3600 seconds\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--processors" && i + 1 < argc) {
+            std::vector<unsigned> processors;
+            if (!parse_list(argv[++i], 1, 64, processors) || processors.size() != 1) {
+                std::fprintf(stderr, "strata-bench: --processors: '%s' is not a number 1 to 64\n", argv[i]);
+                return 2;
+            }
+            options.processors = processors[0];
         } else if (arg == "--stacking") {
             options.stacking = true;
         } else if (arg == "--driver-dir" && i + 1 < argc) {
@@ -59,6 +95,7 @@ int main(int argc, char** argv) {
         }
     }
     if (bench.empty() || bench == "datapath") return strata::bench::run_datapath(options);
+    if (bench == "wsk") return strata::bench::run_wsk(options);
     std::fprintf(stderr, "strata-bench: unknown benchmark '%s'\n", bench.c_str());
     usage();
     return 2;

@@ -242,6 +242,8 @@ void receive(Ring& ring, Completion& completion, int fd, Message& message, int f
     io_uring_sqe* sqe = ring.kernel().prepare(&completion);
     int linux_flags = (flags & kWaitAll) ? MSG_WAITALL : 0;
     io_uring_prep_recvmsg(sqe, fd, &header_of(message), static_cast<unsigned>(linux_flags));
+    // A receive is posted before its data arrives: arm the poll at once instead of trying first.
+    sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
 }
 
 void finish_receive(Message& message) noexcept {

@@ -108,7 +108,7 @@ bool deliver_accepted(Socket& s, int fd, const io::Address& remote_address) noex
     accepted->add_reference();
     if (offer(s, *accepted, local, remote, local_address, remote_address)) {
         // Its receive events start on its own processor.
-        accepted->hand_over(accepted->events_posted, start_accepted);
+        accepted->hand_over(accepted->start_posted, start_accepted);
     } else {
         io::abort_connection(accepted->fd);
         accepted->closing = true;

@@ -120,7 +120,7 @@ public:
     std::uint32_t held_length = 0;
     // Work handed to the socket's processor from another thread. One node per kind of work:
     // while it is queued, later requests ride on it (the processor reads the socket's state when
-    // it runs). `events` carries events_changed (or an accepted socket's start), `cancels`
+    // it runs). `events` carries events_changed, `start` an accepted socket's start, `cancels`
     // IoCancelIrp of the socket's waiting IRPs.
     struct Handover {
         Posted posted;
@@ -128,6 +128,7 @@ public:
         std::atomic<bool> queued{false};
     };
     Handover events_posted{{}, this};
+    Handover start_posted{{}, this};
     Handover cancels_posted{{}, this};
 
     // Queues `run` on the socket's processor through `node` unless it is queued already; `run`
