@@ -6,7 +6,8 @@ function(strata_add_driver service)
     PREFIX "" SUFFIX ".sys" OUTPUT_NAME ${service}
     C_STANDARD 11 C_EXTENSIONS ON
     LIBRARY_OUTPUT_DIRECTORY ${STRATA_DRIVER_OUTPUT_DIRECTORY})
-  target_compile_options(${service} PRIVATE -fshort-wchar)
+  # The same flags as strata-ddk.pc (why: cmake/strata-ddk.pc.in).
+  target_compile_options(${service} PRIVATE -fshort-wchar -Wno-unknown-pragmas)
   if(TARGET Strata::strata)
     target_link_libraries(${service} PRIVATE Strata::strata)
   else()

@@ -47,6 +47,10 @@
 #define _Field_size_(n)
 #define _Field_size_bytes_(n)
 #define _Field_size_opt_(n)
+#define _Field_size_part_(size, count)
+#define _Field_size_bytes_part_(size, count)
+#define _Field_size_full_(size)
+#define _Field_size_bytes_full_(size)
 #define _Field_range_(a, b)
 #define _Use_decl_annotations_
 #define _Analysis_assume_(e)

@@ -186,6 +186,13 @@ NTKERNELAPI LONG_PTR FASTCALL ObfDereferenceObject(PVOID Object);
 #define ObReferenceObject(Object) ObfReferenceObject(Object)
 #define ObDereferenceObject(Object) ObfDereferenceObject(Object)
 NTSYSAPI NTSTATUS NTAPI ZwClose(HANDLE Handle);
+/* C driver source passes a typed out-pointer (&WorkQueue->Thread, a PETHREAD *) as Object, which
+ * Microsoft's C compiler converts to PVOID * silently and gcc 14 rejects; C++ sees the prototype. */
+#if !defined(__cplusplus) && !defined(STRATA_BUILDING_LIBRARY)
+#define ObReferenceObjectByHandle(Handle, DesiredAccess, ObjectType, AccessMode, Object, HandleInformation) \
+    (ObReferenceObjectByHandle)((Handle), (DesiredAccess), (ObjectType), (AccessMode), (PVOID *)(Object), \
+                                (HandleInformation))
+#endif
 
 typedef VOID KSTART_ROUTINE(PVOID StartContext);
 typedef KSTART_ROUTINE *PKSTART_ROUTINE;
@@ -202,6 +209,112 @@ NTKERNELAPI PETHREAD NTAPI PsGetCurrentThread(VOID);
 NTKERNELAPI PKTHREAD NTAPI KeGetCurrentThread(VOID);
 NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(VOID);
 NTKERNELAPI BOOLEAN NTAPI PsIsSystemThread(PETHREAD Thread);
+
+/* ---- Registry keys ------------------------------------------------------------------------------ */
+/* Key handles live in the same handle table as thread handles (ZwClose closes them). Names are NT
+ * paths: \Registry\Machine\... (HKLM) or \Registry\User\... (HKU), or relative to RootDirectory
+ * when that is a key handle; lookup is case-insensitive whatever OBJ_CASE_INSENSITIVE says.
+ * Unlike object access in general, key access is checked: querying needs KEY_QUERY_VALUE,
+ * setting KEY_SET_VALUE, creating a subkey KEY_CREATE_SUB_KEY (STATUS_ACCESS_DENIED otherwise). */
+#define STANDARD_RIGHTS_READ    READ_CONTROL
+#define STANDARD_RIGHTS_WRITE   READ_CONTROL
+#define STANDARD_RIGHTS_EXECUTE READ_CONTROL
+#define MAXIMUM_ALLOWED         0x02000000L
+
+#define KEY_QUERY_VALUE        0x0001
+#define KEY_SET_VALUE          0x0002
+#define KEY_CREATE_SUB_KEY     0x0004
+#define KEY_ENUMERATE_SUB_KEYS 0x0008
+#define KEY_NOTIFY             0x0010
+#define KEY_CREATE_LINK        0x0020
+#define KEY_WOW64_32KEY        0x0200
+#define KEY_WOW64_64KEY        0x0100
+#define KEY_WOW64_RES          0x0300
+#define KEY_READ ((STANDARD_RIGHTS_READ | KEY_QUERY_VALUE | KEY_ENUMERATE_SUB_KEYS | KEY_NOTIFY) & (~SYNCHRONIZE))
+#define KEY_WRITE ((STANDARD_RIGHTS_WRITE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY) & (~SYNCHRONIZE))
+#define KEY_EXECUTE ((KEY_READ) & (~SYNCHRONIZE))
+#define KEY_ALL_ACCESS ((STANDARD_RIGHTS_ALL | KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | \
+    KEY_ENUMERATE_SUB_KEYS | KEY_NOTIFY | KEY_CREATE_LINK) & (~SYNCHRONIZE))
+
+#define REG_OPTION_RESERVED       0x00000000L
+#define REG_OPTION_NON_VOLATILE   0x00000000L
+#define REG_OPTION_VOLATILE       0x00000001L
+#define REG_OPTION_CREATE_LINK    0x00000002L
+#define REG_OPTION_BACKUP_RESTORE 0x00000004L
+#define REG_OPTION_OPEN_LINK      0x00000008L
+#define REG_LEGAL_OPTION (REG_OPTION_RESERVED | REG_OPTION_NON_VOLATILE | REG_OPTION_VOLATILE | \
+    REG_OPTION_CREATE_LINK | REG_OPTION_BACKUP_RESTORE | REG_OPTION_OPEN_LINK)
+
+#define REG_CREATED_NEW_KEY     0x00000001L
+#define REG_OPENED_EXISTING_KEY 0x00000002L
+
+#define REG_NONE                       0
+#define REG_SZ                         1
+#define REG_EXPAND_SZ                  2
+#define REG_BINARY                     3
+#define REG_DWORD                      4
+#define REG_DWORD_LITTLE_ENDIAN        4
+#define REG_DWORD_BIG_ENDIAN           5
+#define REG_LINK                       6
+#define REG_MULTI_SZ                   7
+#define REG_RESOURCE_LIST              8
+#define REG_FULL_RESOURCE_DESCRIPTOR   9
+#define REG_RESOURCE_REQUIREMENTS_LIST 10
+#define REG_QWORD                      11
+#define REG_QWORD_LITTLE_ENDIAN        11
+
+typedef enum _KEY_VALUE_INFORMATION_CLASS {
+    KeyValueBasicInformation, KeyValueFullInformation, KeyValuePartialInformation,
+    KeyValueFullInformationAlign64, KeyValuePartialInformationAlign64, KeyValueLayerInformation,
+    MaxKeyValueInfoClass
+} KEY_VALUE_INFORMATION_CLASS;
+
+typedef struct _KEY_VALUE_BASIC_INFORMATION {
+    ULONG TitleIndex;
+    ULONG Type;
+    ULONG NameLength;
+    WCHAR Name[1];
+} KEY_VALUE_BASIC_INFORMATION, *PKEY_VALUE_BASIC_INFORMATION;
+
+typedef struct _KEY_VALUE_FULL_INFORMATION {
+    ULONG TitleIndex;
+    ULONG Type;
+    ULONG DataOffset;
+    ULONG DataLength;
+    ULONG NameLength;
+    WCHAR Name[1];
+} KEY_VALUE_FULL_INFORMATION, *PKEY_VALUE_FULL_INFORMATION;
+
+typedef struct _KEY_VALUE_PARTIAL_INFORMATION {
+    ULONG TitleIndex;
+    ULONG Type;
+    ULONG DataLength;
+    UCHAR Data[1];
+} KEY_VALUE_PARTIAL_INFORMATION, *PKEY_VALUE_PARTIAL_INFORMATION;
+
+typedef struct _KEY_VALUE_PARTIAL_INFORMATION_ALIGN64 {
+    ULONG Type;
+    ULONG DataLength;
+    UCHAR Data[1];
+} KEY_VALUE_PARTIAL_INFORMATION_ALIGN64, *PKEY_VALUE_PARTIAL_INFORMATION_ALIGN64;
+
+/* PASSIVE_LEVEL. STATUS_OBJECT_NAME_NOT_FOUND when the key does not exist. */
+NTSYSAPI NTSTATUS NTAPI ZwOpenKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes);
+/* PASSIVE_LEVEL. Opens the key, or creates it when its parent exists (STATUS_OBJECT_NAME_NOT_FOUND
+ * otherwise); *Disposition says which. REG_OPTION_VOLATILE keys are kept like any other. */
+NTSYSAPI NTSTATUS NTAPI ZwCreateKey(PHANDLE KeyHandle, ACCESS_MASK DesiredAccess, POBJECT_ATTRIBUTES ObjectAttributes,
+    ULONG TitleIndex, PUNICODE_STRING Class, ULONG CreateOptions, PULONG Disposition);
+/* PASSIVE_LEVEL. Basic, Full, Partial and their Align64 forms. A buffer below the fixed part gets
+ * STATUS_BUFFER_TOO_SMALL and nothing; one below the whole gets the fixed part (and as much of the
+ * name as fits) and STATUS_BUFFER_OVERFLOW; *ResultLength is always the size of the whole. */
+NTSYSAPI NTSTATUS NTAPI ZwQueryValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName,
+    KEY_VALUE_INFORMATION_CLASS KeyValueInformationClass, PVOID KeyValueInformation, ULONG Length,
+    PULONG ResultLength);
+/* PASSIVE_LEVEL. REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ (UTF-16, terminating NULs optional, unpaired
+ * surrogates kept as U+FFFD), REG_DWORD (4 bytes), REG_QWORD (8), REG_BINARY and REG_NONE. A size
+ * that does not fit the type gets STATUS_INVALID_PARAMETER; the other types STATUS_NOT_SUPPORTED. */
+NTSYSAPI NTSTATUS NTAPI ZwSetValueKey(HANDLE KeyHandle, PUNICODE_STRING ValueName, ULONG TitleIndex, ULONG Type,
+    PVOID Data, ULONG DataSize);
 
 /* ---- Pool memory ---------------------------------------------------------------------------- */
 typedef enum _POOL_TYPE {
@@ -250,6 +363,14 @@ typedef ULONG64 POOL_FLAGS;
 #define POOL_FLAG_PAGED             0x0000000000000100ULL
 #define POOL_FLAG_SPECIAL_POOL      0x0000000100000000ULL
 NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag);
+
+/* ExInitializeDriverRuntime(DrvRtPoolNxOptIn): a driver's opt-in to non-executable nonpaged pool
+ * (POOL_NX_OPTIN). Pool here is never executable, so there is nothing to switch. */
+#define DrvRtPoolNxOptIn 0x00000001
+FORCEINLINE VOID ExInitializeDriverRuntime(ULONG RuntimeFlags)
+{
+    (void)RuntimeFlags;
+}
 
 #define RtlCopyMemory(Destination, Source, Length) memcpy((Destination), (Source), (Length))
 #define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))

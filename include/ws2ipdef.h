@@ -84,6 +84,14 @@ typedef enum _PMTUD_STATE {
 } PMTUD_STATE, *PPMTUD_STATE;
 
 /* ---- IPv6 socket address (RFC 3493) ----------------------------------------------------------- */
+/* Windows code initialises the anonymous scope union with a bare value, as in
+ * SOCKADDR_IN6 a = { AF_INET6, Port, 0, IN6ADDR_ANY_INIT, 0 }; MSVC takes that silently, so gcc's
+ * and clang's -Wmissing-braces (-Wall) is silenced for the rest of the unit. */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wmissing-braces"
+#elif defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wmissing-braces"
+#endif
 typedef struct sockaddr_in6 {
     ADDRESS_FAMILY sin6_family;
     USHORT sin6_port;     /* network byte order */

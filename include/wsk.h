@@ -64,9 +64,8 @@ STRATA_EXTERN_C_BEGIN
 #define STRATA_WSK_NTDDI 0xFFFFFFFF
 #endif
 
-/* ---- Kernel types WSK signatures use that wdm.h does not declare (yet) ------------------------ */
+/* ---- Kernel types WSK signatures use that wdm.h does not declare (PETHREAD is wdm.h's) -------- */
 typedef struct _EPROCESS *PEPROCESS;
-typedef struct _ETHREAD *PETHREAD;
 typedef PVOID PSECURITY_DESCRIPTOR;
 
 /* NPI identifiers (netioddk.h on Windows). */

@@ -1,13 +1,24 @@
-/* echosrv.c — a WSK TCP echo server (issue 5), written for the Windows WSK model against wsk.h:
- * WskRegister and WskCaptureProviderNPI in DriverEntry, a dual-stack listening socket on port
- * 40007 with the accept event, and per connection several receives in flight, each echoed with
- * WskSend before it is posted again. The peer's disconnect (a receive of 0 bytes) closes the
- * connection; DriverUnload closes every connection and the listening socket, then deregisters. */
+/* echosrv.c — a WSK TCP echo server (issue 5, item 4), written for the Windows WSK model against wsk.h.
+ *
+ * Synopsis: strata sc create echosrv --binary echosrv.sys; strata sc start echosrv
+ *
+ * Description: WskRegister and WskCaptureProviderNPI in DriverEntry, a dual-stack listening socket
+ * with the accept event, and per connection several receives in flight, each echoed with WskSend
+ * before it is posted again. The peer's disconnect (a receive of 0 bytes) closes the connection;
+ * DriverUnload resets every connection, closes the listening socket, then deregisters.
+ *
+ * Registry parameters (Services\echosrv\Parameters, read once in DriverEntry with ZwOpenKey and
+ * ZwQueryValueKey):
+ *   Port  REG_DWORD  the TCP port, 1..65535; default 40007 when the key or the value is missing.
+ *                    Any other value (0, above 65535, not a REG_DWORD) fails DriverEntry with
+ *                    STATUS_INVALID_PARAMETER and a DbgPrint naming it.
+ *
+ * Counters: none. */
 #include <ntddk.h>
 #include <wsk.h>
 
 #define ECHO_TAG 'ohcE'
-#define ECHO_PORT 40007
+#define ECHO_DEFAULT_PORT 40007
 #define ECHO_RECEIVES 2
 #define ECHO_BUFFER 16384
 
@@ -38,6 +49,7 @@ static LIST_ENTRY EchoConnections;
 static volatile LONG EchoConnectionCount;
 static KEVENT EchoAllClosed;
 static volatile LONG EchoUnloading;
+static USHORT EchoPort;
 
 static const WSK_CLIENT_DISPATCH EchoClientDispatch = { MAKE_WSK_VERSION(1, 0), 0, NULL };
 
@@ -260,7 +272,7 @@ static NTSTATUS EchoStartListening(VOID)
 
     RtlZeroMemory(&Address, sizeof(Address));
     Address.sin6_family = AF_INET6;
-    Address.sin6_port = (USHORT)(((ECHO_PORT & 0xFF) << 8) | (ECHO_PORT >> 8)); /* network order */
+    Address.sin6_port = (USHORT)(((EchoPort & 0xFF) << 8) | (EchoPort >> 8)); /* network order */
     Irp = EchoSyncIrp(&Event);
     if (Irp == NULL)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -313,12 +325,62 @@ static VOID NTAPI EchoUnload(PDRIVER_OBJECT DriverObject)
     WskDeregister(&EchoRegistration);
 }
 
+/* PASSIVE_LEVEL: Parameters\Port of the service key, or ECHO_DEFAULT_PORT when the Parameters key or
+ * the value is missing. A value that is there but unusable is an error, not a reason to guess. */
+static NTSTATUS EchoReadPort(PUNICODE_STRING RegistryPath, PUSHORT Port)
+{
+    UNICODE_STRING Parameters = RTL_CONSTANT_STRING(L"Parameters");
+    UNICODE_STRING ValueName = RTL_CONSTANT_STRING(L"Port");
+    OBJECT_ATTRIBUTES Attributes;
+    HANDLE ServiceKey;
+    HANDLE Key;
+    union {
+        KEY_VALUE_PARTIAL_INFORMATION Info;
+        UCHAR Space[sizeof(KEY_VALUE_PARTIAL_INFORMATION) + sizeof(ULONG)];
+    } Value;
+    ULONG Length = 0;
+    ULONG Number;
+    NTSTATUS Status;
+
+    *Port = ECHO_DEFAULT_PORT;
+    InitializeObjectAttributes(&Attributes, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    Status = ZwOpenKey(&ServiceKey, KEY_READ, &Attributes);
+    if (!NT_SUCCESS(Status))
+        return Status == STATUS_OBJECT_NAME_NOT_FOUND ? STATUS_SUCCESS : Status;
+    InitializeObjectAttributes(&Attributes, &Parameters, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, ServiceKey, NULL);
+    Status = ZwOpenKey(&Key, KEY_QUERY_VALUE, &Attributes);
+    ZwClose(ServiceKey);
+    if (!NT_SUCCESS(Status))
+        return Status == STATUS_OBJECT_NAME_NOT_FOUND ? STATUS_SUCCESS : Status;
+    Status = ZwQueryValueKey(Key, &ValueName, KeyValuePartialInformation, &Value, sizeof(Value), &Length);
+    ZwClose(Key);
+    if (Status == STATUS_OBJECT_NAME_NOT_FOUND)
+        return STATUS_SUCCESS;
+    /* STATUS_BUFFER_OVERFLOW still returns the type: a value longer than a DWORD is not one. */
+    if (Status != STATUS_SUCCESS && Status != STATUS_BUFFER_OVERFLOW)
+        return Status;
+    if (Value.Info.Type != REG_DWORD || Value.Info.DataLength != sizeof(ULONG)) {
+        DbgPrint("echosrv: %wZ\\Parameters\\Port must be a REG_DWORD (type %lu, %lu bytes)\n", RegistryPath,
+            Value.Info.Type, Value.Info.DataLength);
+        return STATUS_INVALID_PARAMETER;
+    }
+    RtlCopyMemory(&Number, Value.Info.Data, sizeof(Number));
+    if (Number == 0 || Number > 65535) {
+        DbgPrint("echosrv: %wZ\\Parameters\\Port is %lu, not a TCP port (1..65535)\n", RegistryPath, Number);
+        return STATUS_INVALID_PARAMETER;
+    }
+    *Port = (USHORT)Number;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     WSK_CLIENT_NPI ClientNpi;
     NTSTATUS Status;
 
-    UNREFERENCED_PARAMETER(RegistryPath);
+    Status = EchoReadPort(RegistryPath, &EchoPort);
+    if (!NT_SUCCESS(Status))
+        return Status;
     KeInitializeSpinLock(&EchoLock);
     InitializeListHead(&EchoConnections);
     KeInitializeEvent(&EchoAllClosed, NotificationEvent, FALSE);

@@ -10,6 +10,7 @@
 #include "ndis/intermediate.h"
 #include "ndis/library.h"
 #include "ntos/processor.h"
+#include "ntos/registry_key.h"
 #include "ntos/work_item.h"
 #include "registry/registry.h"
 #include "registry/root.h"
@@ -117,6 +118,7 @@ Host::Host(HostOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->options = std::move(options);
     impl_->registry = std::make_unique<registry::Registry>(impl_->options.root);
     ndis::Library::instance().set_registry(impl_->registry.get());
+    ntos::set_registry(impl_->registry.get());
     if (impl_->options.verify) verifier::set_enabled(true);
     unsigned processors = impl_->options.processors != 0 ? impl_->options.processors : ntos::processor_count();
     ntos::start_processors(processors);
@@ -130,6 +132,7 @@ Host::~Host() {
     }
     wsk::stop_subsystem();
     ntos::stop_processors();
+    ntos::set_registry(nullptr);
     ndis::Library::instance().reset();
 }
 

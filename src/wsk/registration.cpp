@@ -24,8 +24,10 @@ namespace {
 constexpr ULONGLONG kRegistered = 0x5753'4B52'6567'6973;    // "WSKRegis"
 constexpr ULONGLONG kDeregistered = 0x5753'4B52'6574'6972;  // "WSKRetir"
 // How long WskDeregister waits for a client's own releases before the verifier reports them and
-// the host moves on (a client that never releases must not hang the host's unload).
-constexpr auto kDeregisterPatience = std::chrono::seconds(10);
+// the host moves on (a client that never releases must not hang the host's unload). Tests
+// shorten it (set_deregister_patience).
+constexpr std::chrono::milliseconds kDeregisterPatience = std::chrono::seconds(10);
+std::atomic<std::chrono::milliseconds::rep> g_deregister_patience{kDeregisterPatience.count()};
 
 // One lock for registrations, captures and the provider's state: none of it is on a data path.
 struct State {
@@ -100,6 +102,20 @@ Client* client_from(PWSK_CLIENT handle, const char* function) noexcept {
     return client;
 }
 
+void set_deregister_patience(std::chrono::milliseconds patience) noexcept {
+    g_deregister_patience.store(patience.count(), std::memory_order_relaxed);
+}
+
+bool wait_for_client_state(PWSK_REGISTRATION registration, unsigned waiting, bool deregistering,
+                           std::chrono::milliseconds timeout) {
+    State& s = state();
+    std::unique_lock lock(s.mutex);
+    return s.changed.wait_for(lock, timeout, [&] {
+        Client* client = registered_client(registration);
+        return client != nullptr && client->waiting >= waiting && (!deregistering || client->deregistering);
+    });
+}
+
 }  // namespace strata::wsk
 
 using namespace strata;
@@ -140,13 +156,6 @@ extern "C" NTSTATUS WSKAPI WskCaptureProviderNPI(PWSK_REGISTRATION WskRegistrati
                                "WskRegistration and WskProviderNpi must not be NULL");
         return STATUS_INVALID_PARAMETER;
     }
-    if (WskRegistration->ReservedRegistrationState == kDeregistered) return STATUS_DEVICE_NOT_READY;
-    Client* client = registered_client(WskRegistration);
-    if (client == nullptr) {
-        ntos::report_violation(verifier::Rule::InvalidHandle, WskRegistration, "WskCaptureProviderNPI",
-                               "the registration block was not initialised by WskRegister");
-        return STATUS_INVALID_PARAMETER;
-    }
     if (WaitTimeout != WSK_NO_WAIT && ntos::at_dispatch()) {
         ntos::report_violation(verifier::Rule::BlockingAtDispatch, WskRegistration, "WskCaptureProviderNPI",
                                "a wait (WaitTimeout other than WSK_NO_WAIT) at DISPATCH_LEVEL; not waiting");
@@ -154,9 +163,20 @@ extern "C" NTSTATUS WSKAPI WskCaptureProviderNPI(PWSK_REGISTRATION WskRegistrati
     }
     State& s = state();
     std::unique_lock lock(s.mutex);
+    // Under the lock: a WskDeregister running in another thread retires the block and frees
+    // its client under it, so the client is only looked up once no WskDeregister can finish.
+    if (WskRegistration->ReservedRegistrationState == kDeregistered) return STATUS_DEVICE_NOT_READY;
+    Client* client = registered_client(WskRegistration);
+    if (client == nullptr) {
+        lock.unlock();
+        ntos::report_violation(verifier::Rule::InvalidHandle, WskRegistration, "WskCaptureProviderNPI",
+                               "the registration block was not initialised by WskRegister");
+        return STATUS_INVALID_PARAMETER;
+    }
     auto available = [&] { return s.ready || client->deregistering; };
     if (!available() && WaitTimeout != WSK_NO_WAIT) {
         ++client->waiting;
+        s.changed.notify_all();  // for wait_for_client_state
         if (WaitTimeout == WSK_INFINITE_WAIT) s.changed.wait(lock, available);
         else s.changed.wait_for(lock, std::chrono::milliseconds(WaitTimeout), available);
         --client->waiting;
@@ -193,7 +213,8 @@ extern "C" VOID WSKAPI WskReleaseProviderNPI(PWSK_REGISTRATION WskRegistration) 
 }
 
 /* WskQueryProviderCharacteristics (wsk.h) — seed 002 — IRQL <= DISPATCH_LEVEL
- * The range of WSK versions the provider implements; works before the provider is ready. */
+ * The range of WSK versions the provider implements; documented: STATUS_DEVICE_NOT_READY while
+ * the provider NPI is not yet available. */
 extern "C" NTSTATUS WSKAPI WskQueryProviderCharacteristics(PWSK_REGISTRATION WskRegistration,
                                                            PWSK_PROVIDER_CHARACTERISTICS WskProviderCharacteristics) {
     if (registered_client(WskRegistration) == nullptr || WskProviderCharacteristics == nullptr) {
@@ -201,6 +222,7 @@ extern "C" NTSTATUS WSKAPI WskQueryProviderCharacteristics(PWSK_REGISTRATION Wsk
                                "the registration block is not registered, or WskProviderCharacteristics is NULL");
         return STATUS_INVALID_PARAMETER;
     }
+    if (!subsystem_ready()) return STATUS_DEVICE_NOT_READY;
     WskProviderCharacteristics->HighestVersion = kHighestVersion;
     WskProviderCharacteristics->LowestVersion = kLowestVersion;
     return STATUS_SUCCESS;
@@ -223,14 +245,15 @@ extern "C" VOID WSKAPI WskDeregister(PWSK_REGISTRATION WskRegistration) {
     auto idle = [&] {
         return client->waiting == 0 && client->captures == 0 && client->sockets.load(std::memory_order_acquire) == 0;
     };
-    if (!s.changed.wait_for(lock, kDeregisterPatience, idle)) {
-        std::string what = "returning after " + std::to_string(kDeregisterPatience.count()) + " s with " +
+    const std::chrono::milliseconds patience{g_deregister_patience.load(std::memory_order_relaxed)};
+    if (!s.changed.wait_for(lock, patience, idle)) {
+        std::string what = "returning after " + std::to_string(patience.count()) + " ms with " +
                            std::to_string(client->captures) + " capture(s) never released and " +
                            std::to_string(client->sockets.load()) + " socket(s) never closed";
-        lock.unlock();
-        ntos::report_violation(verifier::Rule::NpiCaptureBalance, WskRegistration, "WskDeregister", what);
         // The client may still hold pointers to it: the object is left, the registration retired.
         WskRegistration->ReservedRegistrationState = kDeregistered;
+        lock.unlock();
+        ntos::report_violation(verifier::Rule::NpiCaptureBalance, WskRegistration, "WskDeregister", what);
         return;
     }
     s.clients.erase(client);

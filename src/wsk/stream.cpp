@@ -107,7 +107,9 @@ void pump_sends(Socket& s) noexcept {
             continue;
         }
         unsigned n = buffer_length(r) > done ? buffer_iov(r, done, s.send_iov, kMaxIov) : 0;
-        if (n == 0) {
+        // An empty WSK_BUF is nothing to send on a stream, but on a datagram socket it is a datagram.
+        bool empty_datagram = s.kind == SocketKind::Datagram && buffer_length(r) == 0;
+        if (n == 0 && !empty_datagram) {
             s.sends.pop_front();
             if (reinterpret_cast<ULONG_PTR>(r.slot(3)) == kDisconnectMarker) {
                 int rc = io::shutdown_send(s.fd);
@@ -140,7 +142,8 @@ void send_done(Socket& s, int result, unsigned) {
     Request r{irp};
     if (result < 0 || s.closing) {
         s.sends.pop_front();
-        complete_irp(irp, result < 0 ? status_from_errno(-result) : STATUS_CANCELLED, done_bytes(r));
+        // WskCloseSocket cancels what is pending, whatever its reset did to the send in the kernel.
+        complete_irp(irp, s.closing ? STATUS_CANCELLED : status_from_errno(-result), done_bytes(r));
         if (s.closing) finish_close_if_idle(s);
         else pump_sends(s);
         return;

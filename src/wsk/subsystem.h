@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -41,5 +42,15 @@ Client* client_from(PWSK_CLIENT handle, const char* function) noexcept;
 // WSK versions this provider implements (WskQueryProviderCharacteristics).
 inline constexpr USHORT kLowestVersion = MAKE_WSK_VERSION(1, 0);
 inline constexpr USHORT kHighestVersion = MAKE_WSK_VERSION(1, 0);
+
+// ---- test hooks (tests/wsk_registration_test.cpp) --------------------------------------------
+// How long WskDeregister waits for a client's releases and socket closes before it reports them
+// and returns (10 s unless a test shortens it).
+void set_deregister_patience(std::chrono::milliseconds patience) noexcept;
+// Passive. Waits up to `timeout` until at least `waiting` WskCaptureProviderNPI calls on the
+// registration are blocked waiting for the provider and, if `deregistering`, WskDeregister has
+// begun on it; false on timeout or once the registration is gone.
+bool wait_for_client_state(PWSK_REGISTRATION registration, unsigned waiting, bool deregistering,
+                           std::chrono::milliseconds timeout);
 
 }  // namespace strata::wsk

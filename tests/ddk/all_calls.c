@@ -1,6 +1,7 @@
 /* all_calls.c — a driver-shaped C translation unit that calls every function and uses every macro
- * that include/ndis.h and include/wdm.h declare (with ntdef.h, sal.h and driverspecs.h under
- * them), with correctly typed arguments. It is compiled and linked, never run:
+ * that include/ndis.h, include/wdm.h and include/wsk.h declare (with ntdef.h, sal.h,
+ * driverspecs.h, ws2def.h and ws2ipdef.h under them), with correctly typed arguments: for WSK
+ * also every provider dispatch function and every client callback. It is compiled and linked, never run:
  *
  *   gcc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC -Wl,--no-undefined \
  *       $(pkg-config --cflags --libs strata-ddk) -o all_calls.sys all_calls.c
@@ -11,6 +12,7 @@
  * prototypes, so assigning them to the characteristics tables checks our handler typedefs.
  * Ddk.AllCallsCoverage fails when a header gains a name this file does not use. */
 #include <ndis.h>
+#include <wsk.h>
 
 C_ASSERT(MEMORY_ALLOCATION_ALIGNMENT == 16);
 
@@ -60,6 +62,7 @@ static const NTSTATUS NtStatusValues[] = {
     STATUS_NO_SUCH_FILE, STATUS_INVALID_DEVICE_REQUEST, STATUS_END_OF_FILE, STATUS_NO_MEMORY,
     STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_OBJECT_TYPE_MISMATCH, STATUS_OBJECT_NAME_INVALID,
     STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_PATH_NOT_FOUND,
+    STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_KEY_DELETED,
     STATUS_DATA_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_DEVICE_NOT_CONNECTED, STATUS_NOT_SUPPORTED,
     STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER_1, STATUS_INVALID_PARAMETER_2, STATUS_CANCELLED,
     STATUS_DELETE_PENDING, STATUS_DEVICE_NOT_READY, STATUS_DEVICE_BUSY, STATUS_INVALID_DEVICE_STATE,
@@ -770,6 +773,460 @@ static VOID Threads(VOID)
          OBJ_FORCE_ACCESS_CHECK | OBJ_VALID_ATTRIBUTES);
     KEEP(DELETE | READ_CONTROL | WRITE_DAC | WRITE_OWNER | STANDARD_RIGHTS_REQUIRED | STANDARD_RIGHTS_ALL |
          GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL);
+}
+
+/* ---- Winsock Kernel (wsk.h, with ws2def.h and ws2ipdef.h): registration, every provider function, every
+ * client callback, every constant and macro ------------------------------------------------------------- */
+static const ULONG NtddiValues[] = {
+    NTDDI_WIN2K, NTDDI_WINXP, NTDDI_WS03, NTDDI_VISTA, NTDDI_LONGHORN, NTDDI_VISTASP1, NTDDI_WS08,
+    NTDDI_VISTASP2, NTDDI_WIN7, NTDDI_WIN8, NTDDI_WINBLUE, NTDDI_WINTHRESHOLD, NTDDI_WIN10, NTDDI_WIN10_TH2,
+    NTDDI_WIN10_RS1, NTDDI_WIN10_RS2, NTDDI_WIN10_RS3, NTDDI_WIN10_RS4, NTDDI_WIN10_RS5, NTDDI_WIN10_19H1,
+    NTDDI_WIN10_VB, NTDDI_WIN10_MN, NTDDI_WIN10_FE, NTDDI_WIN10_CO, NTDDI_WIN10_NI,
+};
+
+static const ULONG WskValues[] = {
+    WSK_CURRENT_VERSION, MAKE_WSK_VERSION(1, 0), WSK_MAJOR_VERSION(WSK_CURRENT_VERSION),
+    WSK_MINOR_VERSION(WSK_CURRENT_VERSION),
+    WSK_FLAG_AT_DISPATCH_LEVEL, WSK_FLAG_RELEASE_ASAP, WSK_FLAG_ENTIRE_MESSAGE, WSK_FLAG_ABORTIVE,
+    WSK_FLAG_BASIC_SOCKET, WSK_FLAG_LISTEN_SOCKET, WSK_FLAG_CONNECTION_SOCKET, WSK_FLAG_DATAGRAM_SOCKET,
+    WSK_FLAG_STREAM_SOCKET, WSK_FLAG_OOB, WSK_FLAG_NODELAY, WSK_FLAG_WAITALL, WSK_FLAG_DRAIN, WSK_NO_WAIT,
+    WSK_INFINITE_WAIT, WSK_TRANSPORT_LIST_QUERY, WSK_TRANSPORT_LIST_CHANGE, WSK_CACHE_SD, WSK_RELEASE_SD,
+    WSK_TDI_DEVICENAME_MAPPING, WSK_SET_STATIC_EVENT_CALLBACKS, WSK_TDI_BEHAVIOR, WSK_TDI_BEHAVIOR_BYPASS_TDI,
+    SO_WSK_SECURITY, SO_WSK_EVENT_CALLBACK, WSK_SO_BASE, WSK_EVENT_RECEIVE_FROM, WSK_EVENT_ACCEPT,
+    WSK_EVENT_SEND_BACKLOG, WSK_EVENT_RECEIVE, WSK_EVENT_DISCONNECT, WSK_EVENT_DISABLE | WSK_EVENT_RECEIVE,
+    SIO_WSK_SET_REMOTE_ADDRESS, SIO_WSK_REGISTER_EXTENSION, SIO_WSK_QUERY_IDEAL_SEND_BACKLOG,
+    SIO_WSK_QUERY_RECEIVE_BACKLOG, SIO_WSK_QUERY_INSPECT_ID, SIO_WSK_SET_SENDTO_ADDRESS,
+    SIO_WSK_SET_TCP_SILENT_MODE, IOC_WSK, _WSAIO(IOC_VENDOR, 1), _WSAIOR(IOC_PROTOCOL, 2),
+    _WSAIOW(IOC_UNIX, 3), _WSAIORW(IOC_WS2, 4), IOCPARM_MASK, IOC_VOID, IOC_OUT, IOC_IN, IOC_INOUT,
+};
+
+static const ADDRESS_FAMILY AddressFamilies[] = {
+    AF_UNSPEC, AF_UNIX, AF_INET, AF_IMPLINK, AF_PUP, AF_CHAOS, AF_NS, AF_IPX, AF_ISO, AF_OSI, AF_ECMA,
+    AF_DATAKIT, AF_CCITT, AF_SNA, AF_DECnet, AF_DLI, AF_LAT, AF_HYLINK, AF_APPLETALK, AF_NETBIOS,
+    AF_VOICEVIEW, AF_FIREFOX, AF_UNKNOWN1, AF_BAN, AF_ATM, AF_INET6, AF_CLUSTER, AF_12844, AF_IRDA,
+    AF_NETDES, AF_TCNPROCESS, AF_TCNMESSAGE, AF_ICLFXBM, AF_BTH, AF_LINK, AF_HYPERV, AF_MAX,
+};
+
+/* Socket types, levels and options, address and name-resolution flags (LONGLONG: some are -1). */
+static const LONGLONG SocketValues[] = {
+    SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOL_SOCKET, SOL_IP, SOL_IPV6, IPPROTO_IP,
+    SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
+    SO_LINGER, SO_OOBINLINE, SO_DONTLINGER, SO_EXCLUSIVEADDRUSE, SO_SNDBUF, SO_RCVBUF, SO_SNDLOWAT,
+    SO_RCVLOWAT, SO_SNDTIMEO, SO_RCVTIMEO, SO_ERROR, SO_TYPE, SO_BSP_STATE, SO_GROUP_ID, SO_GROUP_PRIORITY,
+    SO_MAX_MSG_SIZE, SO_CONDITIONAL_ACCEPT, SO_PAUSE_ACCEPT, SO_COMPARTMENT_ID, SO_RANDOMIZE_PORT,
+    SO_PORT_SCALABILITY, SO_REUSE_UNICASTPORT, SO_REUSE_MULTICASTPORT, SO_ORIGINAL_DST, IP6T_SO_ORIGINAL_DST,
+    _SS_MAXSIZE, _SS_ALIGNSIZE, _SS_PAD1SIZE, _SS_PAD2SIZE, MAX_NATURAL_ALIGNMENT,
+    TYPE_ALIGNMENT(SOCKADDR_STORAGE), INADDR_ANY, INADDR_LOOPBACK, INADDR_BROADCAST, INADDR_NONE,
+    MSG_TRUNC, MSG_CTRUNC, MSG_BCAST, MSG_MCAST, MSG_ERRQUEUE,
+    AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_NUMERICSERV, AI_DNS_ONLY, AI_FORCE_CLEAR_TEXT,
+    AI_BYPASS_DNS_CACHE, AI_RETURN_TTL, AI_ALL, AI_ADDRCONFIG, AI_V4MAPPED, AI_NON_AUTHORITATIVE, AI_SECURE,
+    AI_RETURN_PREFERRED_NAMES, AI_FQDN, AI_FILESERVER, AI_DISABLE_IDN_ENCODING, AI_SECURE_WITH_FALLBACK,
+    AI_EXCLUSIVE_CUSTOM_SERVERS, AI_RETURN_RESPONSE_FLAGS, AI_REQUIRE_SECURE, AI_RESOLUTION_HANDLE,
+    AI_EXTENDED, NS_ALL, NS_SAP, NS_NDS, NS_PEER_BROWSE, NS_SLP, NS_DHCP, NS_TCPIP_LOCAL, NS_TCPIP_HOSTS,
+    NS_DNS, NS_NETBT, NS_WINS, NS_NLA, NS_BTH, NS_NBP, NS_MS, NS_STDA, NS_NTDS, NS_EMAIL, NS_PNRPNAME,
+    NS_PNRPCLOUD, NS_X500, NS_NIS, NS_NISPLUS, NS_WRQ, NS_NETDES, NI_NOFQDN, NI_NUMERICHOST, NI_NAMEREQD,
+    NI_NUMERICSERV, NI_DGRAM, NI_MAXHOST, NI_MAXSERV, INET_ADDRSTRLEN, INET6_ADDRSTRLEN,
+    IP_OPTIONS, IP_HDRINCL, IP_TOS, IP_TTL, IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP,
+    IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_DONTFRAGMENT, IP_ADD_SOURCE_MEMBERSHIP,
+    IP_DROP_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE, IP_UNBLOCK_SOURCE, IP_PKTINFO, IP_HOPLIMIT, IP_RECVTTL,
+    IP_RECEIVE_BROADCAST, IP_RECVIF, IP_RECVDSTADDR, IP_IFLIST, IP_ADD_IFLIST, IP_DEL_IFLIST, IP_UNICAST_IF,
+    IP_RTHDR, IP_GET_IFLIST, IP_RECVRTHDR, IP_TCLASS, IP_RECVTCLASS, IP_RECVTOS, IP_ORIGINAL_ARRIVAL_IF,
+    IP_ECN, IP_RECVECN, IP_PKTINFO_EX, IP_WFP_REDIRECT_RECORDS, IP_WFP_REDIRECT_CONTEXT, IP_MTU_DISCOVER,
+    IP_MTU, IP_NRT_INTERFACE, IP_RECVERR, IP_USER_MTU, IP_UNSPECIFIED_TYPE_OF_SERVICE,
+    IP_UNSPECIFIED_USER_MTU, IP_UNSPECIFIED_HOP_LIMIT, IP_PROTECTION_LEVEL, MCAST_JOIN_GROUP,
+    MCAST_LEAVE_GROUP, MCAST_BLOCK_SOURCE, MCAST_UNBLOCK_SOURCE, MCAST_JOIN_SOURCE_GROUP,
+    MCAST_LEAVE_SOURCE_GROUP, IPV6_HOPOPTS, IPV6_HDRINCL, IPV6_UNICAST_HOPS, IPV6_MULTICAST_IF,
+    IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP, IPV6_ADD_MEMBERSHIP, IPV6_JOIN_GROUP, IPV6_DROP_MEMBERSHIP,
+    IPV6_LEAVE_GROUP, IPV6_DONTFRAG, IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_PROTECTION_LEVEL, IPV6_RECVIF,
+    IPV6_RECVDSTADDR, IPV6_CHECKSUM, IPV6_V6ONLY, IPV6_IFLIST, IPV6_ADD_IFLIST, IPV6_DEL_IFLIST,
+    IPV6_UNICAST_IF, IPV6_RTHDR, IPV6_GET_IFLIST, IPV6_RECVRTHDR, IPV6_TCLASS, IPV6_RECVTCLASS, IPV6_ECN,
+    IPV6_RECVECN, IPV6_PKTINFO_EX, IPV6_WFP_REDIRECT_RECORDS, IPV6_WFP_REDIRECT_CONTEXT, IPV6_MTU_DISCOVER,
+    IPV6_MTU, IPV6_NRT_INTERFACE, IPV6_RECVERR, IPV6_USER_MTU, PROTECTION_LEVEL_UNRESTRICTED,
+    PROTECTION_LEVEL_EDGERESTRICTED, PROTECTION_LEVEL_RESTRICTED, PROTECTION_LEVEL_DEFAULT,
+    TCP_NODELAY, TCP_OFFLOAD_NO_PREFERENCE, TCP_OFFLOAD_NOT_PREFERRED, TCP_OFFLOAD_PREFERRED,
+    TCP_EXPEDITED_1122, TCP_KEEPALIVE, TCP_MAXSEG, TCP_MAXRT, TCP_STDURG, TCP_NOURG, TCP_ATMARK,
+    TCP_NOSYNRETRIES, TCP_TIMESTAMPS, TCP_OFFLOAD_PREFERENCE, TCP_CONGESTION_ALGORITHM, TCP_DELAY_FIN_ACK,
+    TCP_MAXRTMS, TCP_FASTOPEN, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_FAIL_CONNECT_ON_ICMP_ERROR,
+    TCP_ICMP_ERROR_INFO, UDP_SEND_MSG_SIZE, UDP_RECV_MAX_COALESCED_SIZE, UDP_COALESCED_INFO,
+};
+
+/* A buffer descriptor annotated the way WSK samples annotate theirs. */
+typedef struct _ALLCALLS_WSK_BUFFER {
+    SIZE_T Capacity;
+    SIZE_T Used;
+    _Field_size_bytes_part_(Capacity, Used) PUCHAR Bytes;
+    _Field_size_part_(Capacity, Used) PUCHAR Items;
+    _Field_size_full_(Capacity) PUCHAR Full;
+    _Field_size_bytes_full_(Capacity) PUCHAR FullBytes;
+} ALLCALLS_WSK_BUFFER;
+
+/* The client callbacks, with Microsoft's documented prototypes (the tables below check the types). */
+static NTSTATUS WSKAPI AllCallsClientEvent(_In_opt_ PVOID ClientContext, _In_ ULONG EventType,
+    _In_reads_bytes_opt_(InformationLength) PVOID Information, _In_ SIZE_T InformationLength)
+{
+    KEEP(ClientContext);
+    KEEP(EventType + InformationLength);
+    KEEP(Information);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS WSKAPI AllCallsAcceptEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags,
+    _In_ PSOCKADDR LocalAddress, _In_ PSOCKADDR RemoteAddress, _In_opt_ PWSK_SOCKET AcceptSocket,
+    _Outptr_result_maybenull_ PVOID *AcceptSocketContext,
+    _Outptr_result_maybenull_ CONST WSK_CLIENT_CONNECTION_DISPATCH **AcceptSocketDispatch);
+static WSK_INSPECT_ACTION WSKAPI AllCallsInspectEvent(_In_opt_ PVOID SocketContext, _In_ PSOCKADDR LocalAddress,
+    _In_ PSOCKADDR RemoteAddress, _In_opt_ PWSK_INSPECT_ID InspectID)
+{
+    KEEP(SocketContext);
+    KEEP(LocalAddress->sa_family + RemoteAddress->sa_family);
+    if (InspectID == NULL)
+        return WskInspectReject;
+    return InspectID->SerialNumber % 2 ? WskInspectPend : WskInspectAccept;
+}
+
+static NTSTATUS WSKAPI AllCallsAbortEvent(_In_opt_ PVOID SocketContext, _In_ PWSK_INSPECT_ID InspectID)
+{
+    KEEP(SocketContext);
+    KEEP(InspectID->Key);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS WSKAPI AllCallsReceiveFromEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags,
+    _In_opt_ PWSK_DATAGRAM_INDICATION DataIndication)
+{
+    KEEP(SocketContext);
+    KEEP(Flags & (MSG_BCAST | MSG_MCAST | WSK_FLAG_AT_DISPATCH_LEVEL));
+    for (; DataIndication != NULL; DataIndication = DataIndication->Next)
+        KEEP(DataIndication->Buffer.Length + DataIndication->ControlInfoLength + DataIndication->RemoteAddress->sa_family);
+    return STATUS_DATA_NOT_ACCEPTED;
+}
+
+static NTSTATUS WSKAPI AllCallsReceiveEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags,
+    _In_opt_ PWSK_DATA_INDICATION DataIndication, _In_ SIZE_T BytesIndicated, _Inout_ SIZE_T *BytesAccepted)
+{
+    KEEP(SocketContext);
+    KEEP(Flags & (WSK_FLAG_RELEASE_ASAP | WSK_FLAG_ENTIRE_MESSAGE));
+    if (DataIndication == NULL)
+        return STATUS_SUCCESS;
+    *BytesAccepted = BytesIndicated / 2;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS WSKAPI AllCallsDisconnectEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags)
+{
+    KEEP(SocketContext);
+    KEEP(Flags & WSK_FLAG_ABORTIVE);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS WSKAPI AllCallsSendBacklogEvent(_In_opt_ PVOID SocketContext, _In_ SIZE_T IdealBacklogSize)
+{
+    KEEP(SocketContext);
+    KEEP(IdealBacklogSize);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS WSKAPI AllCallsReceiveExEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags,
+    _In_opt_ PWSK_DATA_INDICATION DataIndication, _In_reads_bytes_opt_(ControlInfoLength) PCMSGHDR ControlInfo,
+    _In_ ULONG ControlInfoLength, _In_ SIZE_T BytesIndicated, _Inout_ SIZE_T *BytesAccepted)
+{
+    KEEP(ControlInfo);
+    KEEP(ControlInfoLength);
+    return AllCallsReceiveEvent(SocketContext, Flags, DataIndication, BytesIndicated, BytesAccepted);
+}
+
+static const WSK_CLIENT_DISPATCH AllCallsWskClientDispatch = {
+    .Version = MAKE_WSK_VERSION(1, 0),
+    .Reserved = 0,
+    .WskClientEvent = AllCallsClientEvent,
+};
+static const WSK_CLIENT_CONNECTION_DISPATCH AllCallsConnectionDispatch = {
+    .WskReceiveEvent = AllCallsReceiveEvent,
+    .WskDisconnectEvent = AllCallsDisconnectEvent,
+    .WskSendBacklogEvent = AllCallsSendBacklogEvent,
+};
+static const WSK_CLIENT_LISTEN_DISPATCH AllCallsListenDispatch = {
+    .WskAcceptEvent = AllCallsAcceptEvent,
+    .WskInspectEvent = AllCallsInspectEvent,
+    .WskAbortEvent = AllCallsAbortEvent,
+};
+static const WSK_CLIENT_DATAGRAM_DISPATCH AllCallsDatagramDispatch = {
+    .WskReceiveFromEvent = AllCallsReceiveFromEvent,
+};
+static const WSK_CLIENT_STREAM_DISPATCH AllCallsStreamDispatch = { &AllCallsListenDispatch, &AllCallsConnectionDispatch };
+
+static NTSTATUS WSKAPI AllCallsAcceptEvent(_In_opt_ PVOID SocketContext, _In_ ULONG Flags,
+    _In_ PSOCKADDR LocalAddress, _In_ PSOCKADDR RemoteAddress, _In_opt_ PWSK_SOCKET AcceptSocket,
+    _Outptr_result_maybenull_ PVOID *AcceptSocketContext,
+    _Outptr_result_maybenull_ CONST WSK_CLIENT_CONNECTION_DISPATCH **AcceptSocketDispatch)
+{
+    KEEP(Flags & WSK_FLAG_AT_DISPATCH_LEVEL);
+    KEEP(SS_PORT(LocalAddress) + SS_PORT(RemoteAddress));
+    if (AcceptSocket == NULL)
+        return STATUS_REQUEST_NOT_ACCEPTED;
+    *AcceptSocketContext = SocketContext;
+    *AcceptSocketDispatch = &AllCallsConnectionDispatch;
+    return STATUS_SUCCESS;
+}
+
+static WSK_REGISTRATION AllCallsWskRegistration;
+static KEVENT AllCallsWskDone;
+
+/* Waits for the IRP's completion routine (AllCallsIrpDone) and reuses the IRP. */
+static NTSTATUS WskWait(_In_ PIRP Irp, _In_ NTSTATUS Status)
+{
+    if (Status == STATUS_PENDING)
+        KeWaitForSingleObject(&AllCallsWskDone, Executive, KernelMode, FALSE, NULL);
+    Status = Irp->IoStatus.Status;
+    IoReuseIrp(Irp, STATUS_UNSUCCESSFUL);
+    KeClearEvent(&AllCallsWskDone);
+    IoSetCompletionRoutine(Irp, AllCallsIrpDone, &AllCallsWskDone, TRUE, TRUE, TRUE);
+    return Status;
+}
+
+/* Addresses, address tests and ancillary data as a WSK client builds them. */
+static VOID WskAddresses(_Out_ PSOCKADDR_IN6 Any, _Out_ PSOCKADDR_IN Loopback)
+{
+    SOCKADDR_IN6 wildcard = { AF_INET6, 0x479c, 0, IN6ADDR_ANY_INIT, 0 };
+    SOCKADDR_IN6 scoped = { AF_INET6, 0, 0, IN6ADDR_LOOPBACK_INIT, .sin6_scope_struct = SCOPEID_UNSPECIFIED_INIT };
+    struct in_addr6 loop6 = IN6ADDR_LOOPBACK_INIT;
+    SOCKADDR_STORAGE storage;
+    UCHAR control[WSA_CMSG_SPACE(sizeof(IN6_PKTINFO)) + CMSG_SPACE(sizeof(ULONG))];
+    struct _WSACMSGHDR *header = (struct _WSACMSGHDR *)control;
+    ALLCALLS_WSK_BUFFER buffer = { sizeof control, 0, control, control, control, control };
+
+    *Any = wildcard;
+    IN6ADDR_SETANY(Any);
+    IN6ADDR_SETLOOPBACK(&scoped);
+    KEEP(IN6ADDR_ISANY(Any) + IN6ADDR_ISLOOPBACK(&scoped));
+    KEEP(IN6_ADDR_EQUAL(&loop6, &in6addr_loopback) + IN6_ARE_ADDR_EQUAL(&Any->sin6_addr, &in6addr_any));
+    KEEP(IN6_IS_ADDR_UNSPECIFIED(&in6addr_any) + IN6_IS_ADDR_LOOPBACK(&loop6) + IN6_IS_ADDR_MULTICAST(&loop6));
+    KEEP(IN6_IS_ADDR_LINKLOCAL(&loop6) + IN6_IS_ADDR_SITELOCAL(&loop6) + IN6_IS_ADDR_V4MAPPED(&loop6));
+    IN6_SET_ADDR_UNSPECIFIED(&loop6);
+    IN6_SET_ADDR_LOOPBACK(&loop6);
+    loop6._S6_un._S6_u8[0] = loop6.s6_addr[15];
+    KEEP(loop6.s6_bytes[0] + loop6.s6_words[7]);
+
+    Loopback->sin_family = AF_INET;
+    Loopback->sin_addr.s_addr = 0x0100007f; /* 127.0.0.1 in network byte order */
+    KEEP(Loopback->sin_addr.s_net + Loopback->sin_addr.s_host + Loopback->sin_addr.s_lh +
+         Loopback->sin_addr.s_impno + Loopback->sin_addr.s_imp);
+    storage.ss_family = AF_INET6;
+    SS_PORT(&storage) = 0x479c;
+
+    header->cmsg_level = IPPROTO_IPV6;
+    header->cmsg_type = IPV6_PKTINFO;
+    header->cmsg_len = WSA_CMSG_LEN(sizeof(IN6_PKTINFO));
+    KEEP(WSA_CMSG_DATA(header));
+    KEEP(CMSG_LEN(sizeof(ULONG)) + WSA_CMSGHDR_ALIGN(3) + WSA_CMSGDATA_ALIGN(3) + CMSGHDR_ALIGN(5) + CMSGDATA_ALIGN(5));
+    KEEP(buffer.Bytes[0] + buffer.Items[0] + buffer.Full[0] + buffer.FullBytes[0] + buffer.Capacity + buffer.Used);
+}
+
+/* Every provider function, through the dispatch tables of each socket type. */
+static VOID WskSockets(_In_ PWSK_PROVIDER_NPI Provider, _In_ PIRP Irp)
+{
+    CONST WSK_PROVIDER_LISTEN_DISPATCH *listen;
+    CONST WSK_PROVIDER_CONNECTION_DISPATCH *connection;
+    CONST WSK_PROVIDER_DATAGRAM_DISPATCH *datagram;
+    CONST WSK_PROVIDER_STREAM_DISPATCH *stream;
+    CONST WSK_PROVIDER_BASIC_DISPATCH *basic;
+    PWSK_SOCKET socket, accepted;
+    SOCKADDR_IN6 any, peer;
+    SOCKADDR_IN loopback;
+    ULONG option = 0, controlLength = 0, controlFlags = 0;
+    SIZE_T returned = 0;
+    WSK_INSPECT_ID inspect = { 0, 0 };
+    WSK_BUF buffer = { NULL, 0, 0 };
+    WSK_BUF_LIST list = { NULL, { NULL, 0, 0 } };
+    UCHAR control[CMSG_SPACE(sizeof(IN_PKTINFO))];
+    WSK_EVENT_CALLBACK_CONTROL events = { (PNPIID)&NPI_WSK_INTERFACE_ID, WSK_EVENT_ACCEPT };
+
+    WskAddresses(&any, &loopback);
+    KEEP(Provider->Dispatch->WskControlClient(Provider->Client, WSK_SET_STATIC_EVENT_CALLBACKS, sizeof events,
+                                              &events, 0, NULL, NULL, NULL));
+
+    /* Listening socket: dual stack, conditional accept. */
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocket(Provider->Client, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
+            WSK_FLAG_LISTEN_SOCKET, NULL, &AllCallsListenDispatch, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        listen = (CONST WSK_PROVIDER_LISTEN_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, listen->WskControlSocket(socket, WskSetOption, IPV6_V6ONLY, IPPROTO_IPV6, sizeof option,
+                                                   &option, 0, NULL, NULL, Irp)));
+        KEEP(listen->WskControlSocket(socket, WskGetOption, SO_CONDITIONAL_ACCEPT, SOL_SOCKET, 0, NULL,
+                                      sizeof option, &option, &returned, NULL));
+        KEEP(WskWait(Irp, listen->WskBind(socket, (PSOCKADDR)&any, 0, Irp)));
+        KEEP(WskWait(Irp, listen->WskGetLocalAddress(socket, (PSOCKADDR)&any, Irp)));
+        KEEP(WskWait(Irp, listen->WskInspectComplete(socket, &inspect, WskInspectAccept, Irp)));
+        if (NT_SUCCESS(WskWait(Irp, listen->WskAccept(socket, 0, NULL, &AllCallsConnectionDispatch,
+                                                      (PSOCKADDR)&any, (PSOCKADDR)&peer, Irp)))) {
+            accepted = (PWSK_SOCKET)Irp->IoStatus.Information;
+            basic = (CONST WSK_PROVIDER_BASIC_DISPATCH *)accepted->Dispatch;
+            KEEP(WskWait(Irp, basic->WskCloseSocket(accepted, Irp)));
+        }
+        KEEP(WskWait(Irp, listen->Basic.WskCloseSocket(socket, Irp)));
+    }
+
+    /* Connection-oriented socket. */
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocketConnect(Provider->Client, SOCK_STREAM, IPPROTO_TCP,
+            (PSOCKADDR)&any, (PSOCKADDR)&peer, 0, NULL, &AllCallsConnectionDispatch, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        connection = (CONST WSK_PROVIDER_CONNECTION_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, connection->WskGetRemoteAddress(socket, (PSOCKADDR)&peer, Irp)));
+        KEEP(WskWait(Irp, connection->WskSend(socket, &buffer, WSK_FLAG_NODELAY, Irp)));
+        KEEP(WskWait(Irp, connection->WskReceive(socket, &buffer, WSK_FLAG_WAITALL, Irp)));
+        KEEP(WskWait(Irp, connection->WskDisconnect(socket, NULL, 0, Irp)));
+        KEEP(connection->WskRelease(socket, NULL));
+        KEEP(WskWait(Irp, connection->WskCloseSocket(socket, Irp)));
+    }
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocket(Provider->Client, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+            WSK_FLAG_CONNECTION_SOCKET, NULL, &AllCallsConnectionDispatch, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        connection = (CONST WSK_PROVIDER_CONNECTION_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, connection->WskBind(socket, (PSOCKADDR)&loopback, 0, Irp)));
+        KEEP(WskWait(Irp, connection->WskConnect(socket, (PSOCKADDR)&loopback, 0, Irp)));
+        KEEP(WskWait(Irp, connection->WskConnectEx(socket, (PSOCKADDR)&loopback, &buffer, 0, Irp)));
+        KEEP(WskWait(Irp, connection->WskGetLocalAddress(socket, (PSOCKADDR)&loopback, Irp)));
+        KEEP(WskWait(Irp, connection->WskSendEx(socket, &buffer, 0, 0, NULL, Irp)));
+        KEEP(WskWait(Irp, connection->WskReceiveEx(socket, &buffer, 0, &controlLength, NULL, NULL, Irp)));
+        KEEP(WskWait(Irp, connection->WskDisconnect(socket, &buffer, WSK_FLAG_ABORTIVE, Irp)));
+        KEEP(WskWait(Irp, connection->Basic.WskCloseSocket(socket, Irp)));
+    }
+
+    /* Datagram socket. */
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocket(Provider->Client, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
+            WSK_FLAG_DATAGRAM_SOCKET, NULL, &AllCallsDatagramDispatch, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        datagram = (CONST WSK_PROVIDER_DATAGRAM_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, datagram->WskBind(socket, (PSOCKADDR)&loopback, 0, Irp)));
+        KEEP(WskWait(Irp, datagram->WskGetLocalAddress(socket, (PSOCKADDR)&loopback, Irp)));
+        KEEP(WskWait(Irp, datagram->WskSendTo(socket, &buffer, 0, (PSOCKADDR)&loopback, 0, NULL, Irp)));
+        KEEP(WskWait(Irp, datagram->WskSendMessages(socket, &list, 0, (PSOCKADDR)&loopback, 0, NULL, Irp)));
+        controlLength = sizeof control;
+        KEEP(WskWait(Irp, datagram->WskReceiveFrom(socket, &buffer, 0, (PSOCKADDR)&loopback, &controlLength,
+                                                   (PCMSGHDR)control, &controlFlags, Irp)));
+        KEEP(datagram->WskRelease(socket, NULL));
+        KEEP(WskWait(Irp, datagram->WskCloseSocket(socket, Irp)));
+    }
+
+    /* Stream socket (listens or connects) and a basic socket. */
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocket(Provider->Client, AF_INET6, SOCK_STREAM, IPPROTO_TCP,
+            WSK_FLAG_STREAM_SOCKET, NULL, &AllCallsStreamDispatch, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        stream = (CONST WSK_PROVIDER_STREAM_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, stream->WskBind(socket, (PSOCKADDR)&any, 0, Irp)));
+        KEEP(WskWait(Irp, stream->WskListen(socket, Irp)));
+        KEEP(stream->WskAccept != NULL && stream->WskConnect != NULL && stream->WskSend != NULL &&
+             stream->WskReceive != NULL && stream->WskDisconnect != NULL && stream->WskRelease != NULL &&
+             stream->WskGetLocalAddress != NULL && stream->WskGetRemoteAddress != NULL &&
+             stream->WskConnectEx != NULL && stream->WskSendEx != NULL && stream->WskReceiveEx != NULL);
+        KEEP(WskWait(Irp, stream->WskCloseSocket(socket, Irp)));
+    }
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskSocket(Provider->Client, AF_INET, SOCK_RAW, IPPROTO_ICMP,
+            WSK_FLAG_BASIC_SOCKET, NULL, NULL, NULL, NULL, NULL, Irp)))) {
+        socket = (PWSK_SOCKET)Irp->IoStatus.Information;
+        basic = (CONST WSK_PROVIDER_BASIC_DISPATCH *)socket->Dispatch;
+        KEEP(WskWait(Irp, basic->WskCloseSocket(socket, Irp)));
+    }
+}
+
+/* Name resolution (Windows 7 and later members of WSK_PROVIDER_DISPATCH). */
+static VOID WskNames(_In_ PWSK_PROVIDER_NPI Provider, _In_ PIRP Irp)
+{
+    UNICODE_STRING node = RTL_CONSTANT_STRING(L"localhost");
+    UNICODE_STRING service = RTL_CONSTANT_STRING(L"40007");
+    WCHAR hostBuffer[NI_MAXHOST], serviceBuffer[NI_MAXSERV];
+    UNICODE_STRING host = { 0, sizeof hostBuffer, hostBuffer };
+    UNICODE_STRING port = { 0, sizeof serviceBuffer, serviceBuffer };
+    ADDRINFOEXW hints = { 0 };
+    PADDRINFOEXW result = NULL;
+
+    hints.ai_family = AF_INET6;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    if (NT_SUCCESS(WskWait(Irp, Provider->Dispatch->WskGetAddressInfo(Provider->Client, &node, &service, NS_DNS, NULL,
+            &hints, &result, NULL, NULL, Irp)))) {
+        KEEP(WskWait(Irp, Provider->Dispatch->WskGetNameInfo(Provider->Client, result->ai_addr,
+            (ULONG)result->ai_addrlen, &host, &port, NI_NUMERICHOST | NI_NUMERICSERV, NULL, NULL, Irp)));
+        Provider->Dispatch->WskFreeAddressInfo(Provider->Client, result);
+    }
+}
+
+static VOID Wsk(VOID)
+{
+    WSK_CLIENT_NPI client = { NULL, &AllCallsWskClientDispatch };
+    WSK_PROVIDER_NPI provider;
+    WSK_PROVIDER_CHARACTERISTICS characteristics;
+    PFN_WSK_RECEIVE_EX_EVENT receiveEx = AllCallsReceiveExEvent;
+    PIRP irp;
+
+    ExInitializeDriverRuntime(DrvRtPoolNxOptIn);
+    KEEP(receiveEx);
+    KEEP(ARRAYSIZE(NtddiValues) + ARRAYSIZE(WskValues) + ARRAYSIZE(AddressFamilies) + ARRAYSIZE(SocketValues));
+    KEEP(NtddiValues[0] + WskValues[0] + AddressFamilies[0] + SocketValues[0]);
+    if (!NT_SUCCESS(WskRegister(&client, &AllCallsWskRegistration)))
+        return;
+    if (WskCaptureProviderNPI(&AllCallsWskRegistration, WSK_INFINITE_WAIT, &provider) == STATUS_SUCCESS) {
+        KEEP(WskQueryProviderCharacteristics(&AllCallsWskRegistration, &characteristics));
+        KEEP(characteristics.HighestVersion + characteristics.LowestVersion + provider.Dispatch->Version);
+        irp = IoAllocateIrp(1, FALSE);
+        if (irp != NULL) {
+            KeInitializeEvent(&AllCallsWskDone, SynchronizationEvent, FALSE);
+            IoSetCompletionRoutine(irp, AllCallsIrpDone, &AllCallsWskDone, TRUE, TRUE, TRUE);
+            WskSockets(&provider, irp);
+            WskNames(&provider, irp);
+            IoFreeIrp(irp);
+        }
+        WskReleaseProviderNPI(&AllCallsWskRegistration);
+    }
+    WskDeregister(&AllCallsWskRegistration);
+}
+
+/* ---- Registry keys: a driver reading and writing its Parameters key ----------------------------------- */
+static VOID RegistryKeys(_In_ PUNICODE_STRING RegistryPath)
+{
+    static const ULONG types[] = {
+        REG_NONE, REG_SZ, REG_EXPAND_SZ, REG_BINARY, REG_DWORD, REG_DWORD_LITTLE_ENDIAN, REG_DWORD_BIG_ENDIAN,
+        REG_LINK, REG_MULTI_SZ, REG_RESOURCE_LIST, REG_FULL_RESOURCE_DESCRIPTOR, REG_RESOURCE_REQUIREMENTS_LIST,
+        REG_QWORD, REG_QWORD_LITTLE_ENDIAN,
+    };
+    UNICODE_STRING parameters = RTL_CONSTANT_STRING(L"Parameters");
+    UNICODE_STRING port = RTL_CONSTANT_STRING(L"Port");
+    OBJECT_ATTRIBUTES attributes;
+    HANDLE service, key;
+    ULONG disposition = 0, length = 0, value = 40007;
+    UCHAR buffer[sizeof(KEY_VALUE_FULL_INFORMATION) + 64];
+    PKEY_VALUE_PARTIAL_INFORMATION partial = (PKEY_VALUE_PARTIAL_INFORMATION)buffer;
+    PKEY_VALUE_PARTIAL_INFORMATION_ALIGN64 partial64 = (PKEY_VALUE_PARTIAL_INFORMATION_ALIGN64)buffer;
+    PKEY_VALUE_FULL_INFORMATION full = (PKEY_VALUE_FULL_INFORMATION)buffer;
+    PKEY_VALUE_BASIC_INFORMATION basic = (PKEY_VALUE_BASIC_INFORMATION)buffer;
+
+    InitializeObjectAttributes(&attributes, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
+    if (!NT_SUCCESS(ZwOpenKey(&service, KEY_READ | KEY_CREATE_SUB_KEY, &attributes)))
+        return;
+    InitializeObjectAttributes(&attributes, &parameters, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, service, NULL);
+    if (NT_SUCCESS(ZwCreateKey(&key, KEY_ALL_ACCESS, &attributes, 0, NULL, REG_OPTION_NON_VOLATILE, &disposition))) {
+        KEEP(disposition == REG_CREATED_NEW_KEY || disposition == REG_OPENED_EXISTING_KEY);
+        KEEP(ZwSetValueKey(key, &port, 0, REG_DWORD, &value, sizeof(value)));
+        if (ZwQueryValueKey(key, &port, KeyValuePartialInformation, partial, sizeof(buffer), &length) == STATUS_SUCCESS &&
+            partial->Type == REG_DWORD && partial->DataLength == sizeof(ULONG))
+            KEEP(*(PULONG)partial->Data + partial->TitleIndex);
+        if (NT_SUCCESS(ZwQueryValueKey(key, &port, KeyValuePartialInformationAlign64, partial64, sizeof(buffer), &length)))
+            KEEP(partial64->Type + partial64->DataLength + partial64->Data[0]);
+        if (NT_SUCCESS(ZwQueryValueKey(key, &port, KeyValueFullInformation, full, sizeof(buffer), &length)))
+            KEEP(full->TitleIndex + full->Type + full->DataOffset + full->DataLength + full->NameLength + full->Name[0]);
+        KEEP(ZwQueryValueKey(key, &port, KeyValueFullInformationAlign64, full, sizeof(buffer), &length));
+        if (NT_SUCCESS(ZwQueryValueKey(key, &port, KeyValueBasicInformation, basic, sizeof(buffer), &length)))
+            KEEP(basic->TitleIndex + basic->Type + basic->NameLength + basic->Name[0]);
+        KEEP(ZwQueryValueKey(key, &port, KeyValueLayerInformation, NULL, 0, &length) + MaxKeyValueInfoClass);
+        ZwClose(key);
+    }
+    ZwClose(service);
+    KEEP(types[0]);
+    KEEP(KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_ENUMERATE_SUB_KEYS | KEY_NOTIFY | KEY_CREATE_LINK);
+    KEEP(KEY_WOW64_32KEY | KEY_WOW64_64KEY | KEY_WOW64_RES | KEY_READ | KEY_WRITE | KEY_EXECUTE | KEY_ALL_ACCESS);
+    KEEP(STANDARD_RIGHTS_READ | STANDARD_RIGHTS_WRITE | STANDARD_RIGHTS_EXECUTE | MAXIMUM_ALLOWED);
+    KEEP(REG_OPTION_RESERVED | REG_OPTION_VOLATILE | REG_OPTION_CREATE_LINK | REG_OPTION_BACKUP_RESTORE |
+         REG_OPTION_OPEN_LINK | REG_LEGAL_OPTION);
 }
 
 /* ---- Lookaside lists, read/write locks, Ethernet addresses --------------------------------------------- */
@@ -1948,6 +2405,8 @@ DECLSPEC_EXPORT NTSTATUS DriverEntry(_In_ PDRIVER_OBJECT DriverObject, _In_ PUNI
     Mdls();
     Irps(DriverObject->DeviceObject);
     Threads();
+    Wsk();
+    RegistryKeys(RegistryPath);
     Debugging(status);
     KEEP(PagedWork(1));
     Packets();

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,10 +32,20 @@ struct StartOptions {
     bool verify = false;
 };
 
+// Every socket a WSK client driver opens is a descriptor of the host process: a server such as
+// echosrv with a thousand connections needs more than the usual soft limit of 1024.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 // Runs the host until a stop request or SIGINT/SIGTERM. `ready` is called once it serves
 // requests, with "" or the one-line reason it could not start.
 int run_host(const std::filesystem::path& root, const StartOptions& options,
              const std::function<void(const std::string&)>& ready) {
+    raise_descriptor_limit();
     std::optional<host::RootLock> lock = host::RootLock::acquire(root);
     if (!lock) {
         std::optional<pid_t> pid = host::RootLock::holder(root);
