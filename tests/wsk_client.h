@@ -158,6 +158,7 @@ public:
 private:
     template <class F>
     void for_range(std::size_t at, std::size_t length, F&& f) {
+        if (length == 0) return;
         std::size_t done = 0;
         for (auto& piece : pieces_) {
             if (at >= piece.size()) {

@@ -256,6 +256,12 @@ void send(Ring& ring, Completion& completion, int fd, Message& message) noexcept
     io_uring_prep_sendmsg(sqe, fd, &header_of(message), MSG_NOSIGNAL);
 }
 
+int send_now(int fd, Message& message) noexcept {
+    ssize_t sent = ::sendmsg(fd, &header_of(message), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent >= 0) return static_cast<int>(sent);
+    return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
 void accept(Ring& ring, Completion& completion, int fd, Address& peer) noexcept {
     peer.length = sizeof peer.bytes;
     io_uring_sqe* sqe = ring.kernel().prepare(&completion);

@@ -61,6 +61,9 @@ enum : int { kWaitAll = 1 };
 // Operations on `ring` (its processor thread only); `completion` gets the result (bytes, or -errno).
 void receive(Ring& ring, Completion& completion, int fd, Message& message, int flags) noexcept;
 void send(Ring& ring, Completion& completion, int fd, Message& message) noexcept;
+// A non-blocking sendmsg on the caller's thread: bytes sent, -EAGAIN when the socket's buffer is
+// full (then `send` queues it), or another -errno.
+int send_now(int fd, Message& message) noexcept;
 void accept(Ring& ring, Completion& completion, int fd, Address& peer) noexcept;
 void connect(Ring& ring, Completion& completion, int fd, const Address& peer) noexcept;
 // Completes when `fd` is readable or hung up (the result is the poll mask).

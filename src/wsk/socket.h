@@ -93,6 +93,7 @@ public:
     bool send_shut = false;     // a graceful disconnect went out
     bool receive_ended = false; // the peer's FIN (or a reset) was seen
     bool in_event = false;      // an event callback is running (close waits for it)
+    bool pumping_sends = false; // pump_sends is running (a send completed inline re-enters it)
 
     IrpQueue sends;
     IrpQueue receives;

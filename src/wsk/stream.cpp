@@ -4,6 +4,7 @@
 // WskRelease), WskDisconnectEvent and WskSendBacklogEvent. The send and receive machinery is
 // shared with datagram sockets (datagram.cpp).
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "ntos/check.h"
@@ -96,9 +97,13 @@ void indicate_receive(Socket& s, Indication& indication, std::uint32_t length) n
 // ---- sends ------------------------------------------------------------------------------------
 
 void pump_sends(Socket& s) noexcept {
+    if (s.pumping_sends) return;
+    s.pumping_sends = true;
+    // A completion routine may close the socket: it stays until the loop is done with it.
+    s.add_reference();
     while (!s.send_op.busy && !s.closing) {
         PIRP irp = s.sends.front();
-        if (irp == nullptr) return;
+        if (irp == nullptr) break;
         Request r{irp};
         SIZE_T done = done_bytes(r);
         if (irp->Cancel) {  // between two parts of a short send
@@ -133,8 +138,18 @@ void pump_sends(Socket& s) noexcept {
         }
         s.send_op.busy = true;
         s.add_reference();
-        io::send(s.ring, s.send_op, s.fd, s.send_message);
+        // Like a socket API's write: at once while the socket's buffer has room (the usual
+        // case), through the ring only when it is full. Its completion runs here, and the loop
+        // goes on with the next send.
+        int sent = io::send_now(s.fd, s.send_message);
+        if (sent == -EAGAIN) {
+            io::send(s.ring, s.send_op, s.fd, s.send_message);
+            break;
+        }
+        s.send_op.complete(sent, 0);
     }
+    s.pumping_sends = false;
+    s.release_reference();
 }
 
 void send_done(Socket& s, int result, unsigned) {
