@@ -282,17 +282,29 @@ namespace {
 
 constexpr std::uint32_t kIndicationBytes = 64 * 1024;
 constexpr ULONG kIndicationTag = 0x696B7357;  // 'Wski'
-thread_local Indication* tls_free_indications = nullptr;
+// A processor's free indication buffers; freed when its thread ends (a host stopping its
+// processors), or every host a process starts would leave its buffers behind.
+struct FreeIndications {
+    Indication* first = nullptr;
+    ~FreeIndications() {
+        while (Indication* indication = first) {
+            first = indication->next_free;
+            ExFreePoolWithTag(indication->bytes, kIndicationTag);
+            std::unique_ptr<Indication> gone(indication);
+        }
+    }
+};
+thread_local FreeIndications tls_free_indications;
 
 }  // namespace
 
 Indication* take_indication() noexcept {
-    Indication* indication = tls_free_indications;
+    Indication* indication = tls_free_indications.first;
     if (indication != nullptr) {
-        tls_free_indications = indication->next_free;
+        tls_free_indications.first = indication->next_free;
         return indication;
     }
-    // Grows once per concurrently held buffer; reused afterwards (never freed: a processor's pool).
+    // Grows once per concurrently held buffer; reused afterwards (a processor's pool).
     auto fresh = std::make_unique<Indication>();
     fresh->bytes = static_cast<std::uint8_t*>(ExAllocatePoolWithTag(NonPagedPool, kIndicationBytes, kIndicationTag));
     if (fresh->bytes == nullptr) return nullptr;
@@ -316,8 +328,8 @@ void describe_indication(Indication& indication, std::uint32_t offset, std::uint
 void give_back_indication(Indication& indication) noexcept {
     Socket* socket = indication.socket;
     indication.socket = nullptr;
-    indication.next_free = tls_free_indications;
-    tls_free_indications = &indication;
+    indication.next_free = tls_free_indications.first;
+    tls_free_indications.first = &indication;
     if (socket != nullptr) socket->release_reference();
 }
 
