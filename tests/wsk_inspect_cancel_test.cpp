@@ -71,6 +71,24 @@ protected:
         *port = port_of(local);
         return s;
     }
+    // A conditional-accept listener (accept event on) whose client pended one request of a Linux
+    // peer; false when that did not happen (a failure is recorded).
+    struct Pended {
+        InspectEvents events;
+        PWSK_SOCKET listener = nullptr;
+        peer::Stream peer;
+    };
+    bool pend_one(Pended& p) {
+        p.events.reply = WskInspectPend;
+        USHORT port = 0;
+        p.listener = listen(p.events, kInspectAndAccept, &port);
+        if (p.listener == nullptr) return false;
+        EXPECT_EQ(set_events(p.listener, WSK_EVENT_ACCEPT), STATUS_SUCCESS);
+        p.peer = peer::Stream::connect(Family::V4, port);
+        bool pended = p.peer && p.events.wait_until([&] { return p.events.inspected.size() == 1; });
+        EXPECT_TRUE(pended) << "no pended connection request";
+        return pended;
+    }
     NTSTATUS inspect_complete(PWSK_SOCKET s, WSK_INSPECT_ID id, WSK_INSPECT_ACTION action) {
         Irp irp;
         return irp.finish(listening(s).WskInspectComplete(s, &id, action, irp.arm()));
@@ -112,15 +130,11 @@ TEST_F(WskConditionalAcceptTest, RejectedRequestIsReset) {
 }
 
 TEST_F(WskConditionalAcceptTest, PendedRequestAcceptedByWskInspectCompleteReachesAcceptEvent) {
-    InspectEvents events;
-    events.reply = WskInspectPend;
-    USHORT port = 0;
-    PWSK_SOCKET listener = listen(events, kInspectAndAccept, &port);
-    ASSERT_NE(listener, nullptr);
-    ASSERT_EQ(set_events(listener, WSK_EVENT_ACCEPT), STATUS_SUCCESS);
-    peer::Stream peer = peer::Stream::connect(Family::V4, port);
-    ASSERT_TRUE(peer);
-    ASSERT_TRUE(events.wait_until([&] { return events.inspected.size() == 1; }));
+    Pended p;
+    ASSERT_TRUE(pend_one(p));
+    InspectEvents& events = p.events;
+    PWSK_SOCKET listener = p.listener;
+    peer::Stream& peer = p.peer;
     EXPECT_TRUE(events.locked([&] { return events.accepted.empty(); }));
     WSK_INSPECT_ID id = events.locked([&] { return events.inspected.front(); });
     EXPECT_EQ(inspect_complete(listener, id, WskInspectAccept), STATUS_SUCCESS);
@@ -132,14 +146,11 @@ TEST_F(WskConditionalAcceptTest, PendedRequestAcceptedByWskInspectCompleteReache
 }
 
 TEST_F(WskConditionalAcceptTest, PeerThatGivesUpWhilePendedRaisesAbortEvent) {
-    InspectEvents events;
-    events.reply = WskInspectPend;
-    USHORT port = 0;
-    PWSK_SOCKET listener = listen(events, kInspectAndAccept, &port);
-    ASSERT_NE(listener, nullptr);
-    peer::Stream peer = peer::Stream::connect(Family::V4, port);
-    ASSERT_TRUE(peer);
-    ASSERT_TRUE(events.wait_until([&] { return events.inspected.size() == 1; }));
+    Pended p;
+    ASSERT_TRUE(pend_one(p));
+    InspectEvents& events = p.events;
+    PWSK_SOCKET listener = p.listener;
+    peer::Stream& peer = p.peer;
     peer.reset();
     ASSERT_TRUE(events.wait_until([&] { return events.aborted.size() == 1; }));
     WSK_INSPECT_ID inspected = events.locked([&] { return events.inspected.front(); });
@@ -153,16 +164,10 @@ TEST_F(WskConditionalAcceptTest, PeerThatGivesUpWhilePendedRaisesAbortEvent) {
 }
 
 TEST_F(WskConditionalAcceptTest, CloseResetsPendedRequests) {
-    InspectEvents events;
-    events.reply = WskInspectPend;
-    USHORT port = 0;
-    PWSK_SOCKET listener = listen(events, kInspectAndAccept, &port);
-    ASSERT_NE(listener, nullptr);
-    peer::Stream peer = peer::Stream::connect(Family::V4, port);
-    ASSERT_TRUE(peer);
-    ASSERT_TRUE(events.wait_until([&] { return events.inspected.size() == 1; }));
-    EXPECT_EQ(close_socket(listener), STATUS_SUCCESS);
-    peer::End end = peer.next();
+    Pended p;
+    ASSERT_TRUE(pend_one(p));
+    EXPECT_EQ(close_socket(p.listener), STATUS_SUCCESS);
+    peer::End end = p.peer.next();
     EXPECT_TRUE(end == peer::End::Reset || end == peer::End::Eof);
 }
 
