@@ -91,22 +91,18 @@ std::uint16_t windows_family(const void* windows_sockaddr) noexcept {
     return family;
 }
 
+int linux_family(int windows_family) noexcept {
+    return windows_family == kWinAfInet ? AF_INET : windows_family == kWinAfInet6 ? AF_INET6 : -1;
+}
+
 bool from_windows(const void* windows_sockaddr, Address& out) noexcept {
-    std::uint16_t family = windows_family(windows_sockaddr);
-    std::size_t size;
-    std::uint16_t linux_family;
-    if (family == kWinAfInet) {
-        size = sizeof(sockaddr_in);
-        linux_family = AF_INET;
-    } else if (family == kWinAfInet6) {
-        size = sizeof(sockaddr_in6);
-        linux_family = AF_INET6;
-    } else {
-        return false;
-    }
+    int family = linux_family(windows_family(windows_sockaddr));
+    if (family < 0) return false;
+    std::size_t size = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    auto linux_number = static_cast<sa_family_t>(family);
     // SOCKADDR_IN and SOCKADDR_IN6 have Linux's layout but for the family number.
     std::memcpy(out.bytes, windows_sockaddr, size);
-    std::memcpy(out.bytes, &linux_family, sizeof linux_family);
+    std::memcpy(out.bytes, &linux_number, sizeof linux_number);
     out.length = static_cast<std::uint32_t>(size);
     return true;
 }
@@ -131,7 +127,7 @@ std::size_t to_windows(const Address& address, void* windows_sockaddr) noexcept 
 }
 
 int open_socket(int windows_family, int windows_type, int protocol) noexcept {
-    int family = windows_family == kWinAfInet ? AF_INET : windows_family == kWinAfInet6 ? AF_INET6 : -1;
+    int family = linux_family(windows_family);
     if (family < 0) return -EAFNOSUPPORT;
     int type = windows_type == kWinSockStream ? SOCK_STREAM
                : windows_type == kWinSockDgram ? SOCK_DGRAM

@@ -27,6 +27,8 @@ bool from_windows(const void* windows_sockaddr, Address& out) noexcept;
 std::size_t to_windows(const Address& address, void* windows_sockaddr) noexcept;
 // The Windows family number of a Windows SOCKADDR (its first USHORT).
 std::uint16_t windows_family(const void* windows_sockaddr) noexcept;
+// Linux's number for Windows' AF_INET (2) or AF_INET6 (23); -1 for any other family.
+int linux_family(int windows_family) noexcept;
 
 // A non-blocking socket for Windows family/type/protocol numbers; -errno on failure. IPv6
 // sockets start with IPV6_V6ONLY set, as on Windows.

@@ -24,8 +24,6 @@ constexpr FlagPair kAddressFlags[] = {
 constexpr FlagPair kNameFlags[] = {
     {0x01, NI_NOFQDN}, {0x02, NI_NUMERICHOST}, {0x04, NI_NAMEREQD}, {0x08, NI_NUMERICSERV}, {0x10, NI_DGRAM},
 };
-constexpr int kWinAfInet = 2;
-constexpr int kWinAfInet6 = 23;
 
 template <std::size_t N>
 bool translate(int windows, const FlagPair (&table)[N], int& out) {
@@ -65,10 +63,8 @@ ResolveError resolve(const char* node, const char* service, int windows_flags, i
                      int protocol, std::vector<Found>& found, std::string& canonical) {
     addrinfo hints{};
     if (!translate(windows_flags, kAddressFlags, hints.ai_flags)) return ResolveError::BadFlags;
-    if (windows_family == kWinAfInet) hints.ai_family = AF_INET;
-    else if (windows_family == kWinAfInet6) hints.ai_family = AF_INET6;
-    else if (windows_family == 0) hints.ai_family = AF_UNSPEC;
-    else return ResolveError::BadFamily;
+    hints.ai_family = windows_family == 0 ? AF_UNSPEC : linux_family(windows_family);
+    if (hints.ai_family < 0) return ResolveError::BadFamily;
     hints.ai_socktype = socktype;
     hints.ai_protocol = protocol;
     addrinfo* raw = nullptr;

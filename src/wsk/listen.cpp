@@ -67,7 +67,7 @@ bool offer(Socket& s, Socket& accepted, const SOCKADDR_STORAGE& local, const SOC
 
 void pump_accepts(Socket& s) noexcept {
     if (s.closing || !s.listening || s.accept_op.busy) return;
-    while (!s.accepts.empty() && s.accepts.front()->Cancel) complete_irp(s.accepts.pop_front(), STATUS_CANCELLED, 0);
+    s.accepts.complete_cancelled_head();
     deliver_inspected(s);
     bool inspecting = s.conditional_accept && listen_events(s)->WskInspectEvent != nullptr;
     if (s.accepts.empty() && !accept_event_on(s) && !inspecting) return;

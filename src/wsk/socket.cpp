@@ -22,6 +22,10 @@ PIRP IrpQueue::pop_front() noexcept {
     return CONTAINING_RECORD(entry, IRP, Tail.Overlay.ListEntry);
 }
 
+void IrpQueue::complete_cancelled_head() noexcept {
+    while (!empty() && front()->Cancel) complete_irp(pop_front(), STATUS_CANCELLED, 0);
+}
+
 bool IrpQueue::complete_cancelled(PIRP in_kernel) noexcept {
     bool in_kernel_cancelled = false;
     for (PLIST_ENTRY entry = head_.Flink; entry != &head_;) {

@@ -32,6 +32,8 @@ public:
     // Completes, with STATUS_CANCELLED, every IRP IoCancelIrp flagged except `in_kernel` (whose
     // operation the caller cancels in the kernel instead). True when `in_kernel` is flagged.
     bool complete_cancelled(PIRP in_kernel) noexcept;
+    // Completes, with STATUS_CANCELLED, the flagged IRPs at the head (before one goes to the kernel).
+    void complete_cancelled_head() noexcept;
 
 private:
     LIST_ENTRY head_;

@@ -193,8 +193,7 @@ void pump_receives(Socket& s) noexcept {
     s.receive_message.iov = s.receive_iov;
     if (s.kind == SocketKind::Datagram) s.receive_message.address = &s.receive_address;
     int flags = 0;
-    while (!s.receives.empty() && s.receives.front()->Cancel)
-        complete_irp(s.receives.pop_front(), STATUS_CANCELLED, 0);
+    s.receives.complete_cancelled_head();
     if (PIRP irp = s.receives.front()) {
         Request r{irp};
         s.receive_message.iov_count = buffer_iov(r, 0, s.receive_iov, kMaxIov);
