@@ -37,7 +37,7 @@ NTSTATUS queue_accept(Socket& s, PIRP irp) {
 
 // Hands an accepted connection to the first WskAccept IRP, else to WskAcceptEvent; false when the
 // event refused it.
-bool offer(Socket& s, Socket& accepted, const SOCKADDR_STORAGE& local, const SOCKADDR_STORAGE& remote,
+bool offer(Socket& s, Socket& accepted, SOCKADDR_STORAGE& local, SOCKADDR_STORAGE& remote,
             const io::Address& local_address, const io::Address& remote_address) {
     if (PIRP irp = s.accepts.pop_front()) {
         Request r{irp};
@@ -50,11 +50,10 @@ bool offer(Socket& s, Socket& accepted, const SOCKADDR_STORAGE& local, const SOC
     }
     PVOID context = nullptr;
     const WSK_CLIENT_CONNECTION_DISPATCH* dispatch = nullptr;
-    SOCKADDR_STORAGE local_copy = local, remote_copy = remote;
     s.in_event = true;
     NTSTATUS status = listen_events(s)->WskAcceptEvent(s.context, WSK_FLAG_AT_DISPATCH_LEVEL,
-                                                        reinterpret_cast<PSOCKADDR>(&local_copy),
-                                                        reinterpret_cast<PSOCKADDR>(&remote_copy), accepted.handle(),
+                                                        reinterpret_cast<PSOCKADDR>(&local),
+                                                        reinterpret_cast<PSOCKADDR>(&remote), accepted.handle(),
                                                         &context, &dispatch);
     s.in_event = false;
     if (status != STATUS_SUCCESS) return false;
