@@ -20,6 +20,7 @@ const char* handle_kind_name(HandleKind kind) noexcept {
     case HandleKind::BindContext: return "BindContext";
     case HandleKind::UnbindContext: return "UnbindContext";
     case HandleKind::LayeredDriver: return "DriverHandle";
+    case HandleKind::IoEvent: return "IoEventHandle";
     }
     return "?";
 }

@@ -24,6 +24,7 @@ enum class HandleKind : std::uint8_t {
     BindContext,     // ProtocolBindAdapter's BindContext
     UnbindContext,   // ProtocolUnbindAdapter's UnbindContext
     LayeredDriver,   // NdisIMRegisterLayeredMiniport's DriverHandle
+    IoEvent,         // StrataRegisterIoEvent's IoEventHandle
 };
 
 const char* handle_kind_name(HandleKind kind) noexcept;

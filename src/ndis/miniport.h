@@ -43,6 +43,7 @@ struct Miniport {
     std::u16string device_name_utf16;
     std::string instance_key;       // registry key of the adapter instance
     std::atomic<MiniportState> state{MiniportState::Initializing};
+    std::atomic<unsigned> io_processor{~0u};  // the processor serving its io events (io_event.cpp)
 
     // NdisMSetAttributes(Ex)
     bool attributes_set = false;

@@ -24,6 +24,7 @@ struct Open {
     Miniport* miniport = nullptr;
     NDIS_HANDLE binding_context = nullptr;  // ProtocolBindingContext
     std::atomic<OpenState> state{OpenState::Opening};
+    std::atomic<unsigned> io_processor{~0u};  // the processor serving its io events (io_event.cpp)
 
     EthFilter filter;
     ULONG lookahead = 0;          // this open's OID_GEN_CURRENT_LOOKAHEAD

@@ -1,6 +1,7 @@
 // processor.cpp — the host's processor threads (DESIGN.md "Execution model", seed 003 §2.2): one
 // thread per processor at DISPATCH_LEVEL, sleeping in epoll on its own eventfd when its DPC
-// queue is empty. A poller (the WSK provider's io_uring) adds its descriptor to that epoll set.
+// queue is empty. A poller (the WSK provider's io_uring) and the drivers' io watches (packet
+// sockets, TAP devices: StrataRegisterIoEvent) add their descriptors to that epoll set.
 #include "ntos/processor.h"
 
 #include <pthread.h>
@@ -64,7 +65,15 @@ struct Processor {
     // Serialises stand-ins: run_on_processor() before start runs fn on the caller's thread.
     std::mutex stand_in;
     ProcessorPoller* poller = nullptr;  // read and written by the processor (or its stand-in) only
+    // Io watches registered (processor thread only). A removal inside a dispatch batch ends the
+    // batch, because the batch may still name the removed watch.
+    unsigned io_watches = 0;
+    bool watch_removed = false;
 };
+
+// epoll_event.data of the two descriptors that are not io watches; an IoWatch's is its address.
+constexpr std::uint64_t kWakeTag = 0;
+constexpr std::uint64_t kPollerTag = 1;
 
 unsigned machine_processor_count() noexcept {
     unsigned n = std::thread::hardware_concurrency();
@@ -91,20 +100,29 @@ void create_descriptors(Processor& p) {
     if (!p.wake) throw std::system_error(errno, std::generic_category(), "eventfd");
     epoll_event event{};
     event.events = EPOLLIN;
-    event.data.fd = p.wake.get();
+    event.data.u64 = kWakeTag;
     if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, p.wake.get(), &event) != 0)
         throw std::system_error(errno, std::generic_category(), "epoll_ctl");
 }
 
-void sleep_until_woken(Processor& p) noexcept {
-    epoll_event events[8];
-    int n = ::epoll_wait(p.epoll.get(), events, 8, -1);
-    for (int i = 0; i < n; ++i) {
-        if (events[i].data.fd == p.wake.get()) {
+// Waits up to `timeout_ms` (-1: until woken) and runs the io watches that are ready. True if
+// any watch ran.
+bool wait_and_dispatch(Processor& p, int timeout_ms) noexcept {
+    epoll_event events[16];
+    int n = ::epoll_wait(p.epoll.get(), events, 16, timeout_ms);
+    bool dispatched = false;
+    p.watch_removed = false;
+    for (int i = 0; i < n && !p.watch_removed; ++i) {
+        std::uint64_t tag = events[i].data.u64;
+        if (tag == kWakeTag) {
             std::uint64_t ignored;
             [[maybe_unused]] auto r = ::read(p.wake.get(), &ignored, sizeof ignored);
+        } else if (tag != kPollerTag) {
+            static_cast<IoWatch*>(events[i].data.ptr)->ready(events[i].events);
+            dispatched = true;
         }
     }
+    return dispatched;
 }
 
 void processor_main(unsigned index) noexcept {
@@ -118,6 +136,8 @@ void processor_main(unsigned index) noexcept {
     for (;;) {
         run_dpcs(index);
         if (p.poller != nullptr && p.poller->poll()) continue;
+        // Io watches are served between DPC batches too, not only when the queue runs dry.
+        if (p.io_watches != 0 && wait_and_dispatch(p, 0)) continue;
         // Announce the sleep before the last look at the queue; wake_processor() reads the flag
         // after queueing, so one of the two always sees the other (the queue lock orders them).
         p.sleeping.store(true, std::memory_order_seq_cst);
@@ -126,7 +146,7 @@ void processor_main(unsigned index) noexcept {
             continue;
         }
         if (p.stopping.load(std::memory_order_acquire)) break;
-        sleep_until_woken(p);
+        wait_and_dispatch(p, -1);
         p.sleeping.store(false, std::memory_order_relaxed);
     }
     p.sleeping.store(false, std::memory_order_relaxed);
@@ -289,7 +309,7 @@ void attach_poller(unsigned index, ProcessorPoller& poller) {
         if (taken) return;
         epoll_event event{};
         event.events = EPOLLIN;
-        event.data.fd = poller.fd();
+        event.data.u64 = kPollerTag;
         if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, poller.fd(), &event) != 0) error = errno;
         else p.poller = &poller;
     });
@@ -303,6 +323,39 @@ void detach_poller(unsigned index, ProcessorPoller& poller) {
         if (p.poller != &poller) return;
         ::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, poller.fd(), nullptr);
         p.poller = nullptr;
+    });
+}
+
+void add_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch) {
+    if (!processors_running()) throw std::logic_error("add_io_watch: processors are not running");
+    check_index(index, "add_io_watch");
+    int error = 0;
+    run_on_processor(index, [&] {
+        Processor& p = processors().cpu[index];
+        epoll_event event{};
+        event.events = epoll_events;
+        event.data.ptr = &watch;
+        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, fd, &event) != 0) error = errno;
+        else ++p.io_watches;
+    });
+    if (error != 0) throw std::system_error(error, std::generic_category(), "epoll_ctl");
+}
+
+bool modify_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch) noexcept {
+    if (index >= processor_count()) return false;
+    epoll_event event{};
+    event.events = epoll_events;
+    event.data.ptr = &watch;
+    return ::epoll_ctl(processors().cpu[index].epoll.get(), EPOLL_CTL_MOD, fd, &event) == 0;
+}
+
+void remove_io_watch(unsigned index, int fd) {
+    check_index(index, "remove_io_watch");
+    run_on_processor(index, [&] {
+        Processor& p = processors().cpu[index];
+        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) return;
+        --p.io_watches;
+        p.watch_removed = true;
     });
 }
 

@@ -55,6 +55,26 @@ protected:
 void attach_poller(unsigned index, ProcessorPoller& poller);
 void detach_poller(unsigned index, ProcessorPoller& poller);
 
+// A descriptor a processor watches for readiness: the host's stand-in for an interrupt line
+// (DESIGN.md "Execution model"). `ready` runs on the processor thread at DISPATCH_LEVEL with the
+// epoll events that fired; readiness is level-triggered.
+class IoWatch {
+public:
+    virtual void ready(unsigned epoll_events) noexcept = 0;
+
+protected:
+    ~IoWatch() = default;
+};
+
+// Watches `fd` for `epoll_events` on processor `index`; throws std::system_error (EEXIST, EBADF,
+// EPERM for a regular file …) when epoll refuses it. Passive-level callers, processors running.
+void add_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch);
+// Changes the events watched; any thread, any IRQL. False when epoll refused it.
+bool modify_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch) noexcept;
+// Stops watching `fd`. On return `watch.ready` is not running and will not run again.
+// Passive-level callers (a processor thread calling it for itself is served in place).
+void remove_io_watch(unsigned index, int fd);
+
 // Something was queued for processor `index` (< kMaxProcessors): wakes its thread if it sleeps.
 // Any thread, any IRQL; a syscall only when the processor is idle. Used by the DPC queues.
 void wake_processor(unsigned index) noexcept;

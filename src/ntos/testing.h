@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <thread>
 
 #include <wdm.h>
 
@@ -57,6 +58,17 @@ private:
 };
 
 // Waits at PASSIVE_LEVEL until `event` is signalled; false if that takes kPatience.
+// Waits until `condition()` holds or kPatience passed; true if it held.
+template <typename Condition>
+bool wait_until(Condition condition) {
+    auto deadline = std::chrono::steady_clock::now() + kPatience;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
+
 inline bool wait_for(KEVENT& event) {
     LARGE_INTEGER timeout;
     timeout.QuadPart = -std::chrono::duration_cast<Units>(kPatience).count();
