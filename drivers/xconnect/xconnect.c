@@ -1,0 +1,508 @@
+/* xconnect.c — a two-port cross-connect protocol (NetTrans; issue 6, the wire benchmark): it
+ * binds to the first two Ethernet adapters it is offered, puts both in promiscuous mode and
+ * sends every frame received on one out of the other, like a patch cable between two NICs.
+ * Forwarding borrows the received packet's buffer chain in a descriptor of our own (the DDK
+ * passthru technique), so a frame is never copied unless its miniport indicated it with
+ * NDIS_STATUS_RESOURCES (seed 003 §2.5, §2.7.1, §2.8). */
+#include <ndis.h>
+
+#define XC_TAG 'cxtS'
+#define XC_PORTS 2
+#define XC_POOL 1024     /* descriptors per port: forwarded frames in flight */
+#define XC_COPIES 64     /* per port: frames indicated with NDIS_STATUS_RESOURCES, copied */
+#define XC_MAX_FRAME 1514
+
+typedef struct _XC_PORT {
+    NDIS_HANDLE BindingHandle;
+    NDIS_HANDLE PacketPool;
+    NDIS_HANDLE BufferPool;
+    PUCHAR CopyMemory;
+    NDIS_SPIN_LOCK CopyLock;
+    PNDIS_PACKET FreeCopies;
+    NDIS_EVENT Done;          /* open, close or request completed */
+    NDIS_STATUS DoneStatus;
+    NDIS_EVENT Idle;          /* Outstanding reached zero */
+    LONG Outstanding;         /* one for being open, one per forward in flight */
+    volatile LONG Open;
+    UINT MediumIndex;
+    LONG64 Forwarded, Dropped;
+} XC_PORT, *PXC_PORT;
+
+/* ProtocolReserved of our descriptors. */
+typedef struct _XC_RESERVED {
+    PNDIS_PACKET Original; /* the borrowed received packet, or NULL for a copy */
+    PXC_PORT From;         /* the port it was received on (it goes back there) */
+    PNDIS_PACKET NextFree; /* copies: the free list */
+} XC_RESERVED, *PXC_RESERVED;
+#define XC_RSVD(_P) ((PXC_RESERVED)(_P)->ProtocolReserved)
+
+static struct {
+    NDIS_HANDLE ProtocolHandle;
+    NDIS_RW_LOCK Lock; /* port slots: read per frame (per-processor, uncontended), written by bind/unbind */
+    PXC_PORT Ports[XC_PORTS];
+} Xc;
+
+static NDIS_MEDIUM XcMedia[] = { NdisMedium802_3 };
+static NDIS_STRING XcName = NDIS_STRING_CONST("xconnect");
+
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+
+/* Any IRQL. A reference keeps a port open for a forward in flight. */
+static BOOLEAN XcReference(PXC_PORT Port)
+{
+    InterlockedIncrement(&Port->Outstanding);
+    if (!Port->Open) {
+        if (InterlockedDecrement(&Port->Outstanding) == 0)
+            NdisSetEvent(&Port->Idle);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static VOID XcDereference(PXC_PORT Port)
+{
+    if (InterlockedDecrement(&Port->Outstanding) == 0)
+        NdisSetEvent(&Port->Idle);
+}
+
+/* DISPATCH_LEVEL or below. The port frames from `From` go out of, referenced; or NULL. */
+static PXC_PORT XcPeerOf(PXC_PORT From)
+{
+    LOCK_STATE State;
+    PXC_PORT Peer;
+
+    NdisAcquireReadWriteLock(&Xc.Lock, FALSE, &State);
+    Peer = Xc.Ports[0] == From ? Xc.Ports[1] : Xc.Ports[0];
+    if (Peer != NULL && !XcReference(Peer))
+        Peer = NULL;
+    NdisReleaseReadWriteLock(&Xc.Lock, &State);
+    return Peer;
+}
+
+/* Sends Packet (already ours) on Peer; the completion returns everything. */
+static VOID XcSend(PXC_PORT Peer, PNDIS_PACKET Packet)
+{
+    NdisSendPackets(Peer->BindingHandle, &Packet, 1);
+}
+
+/* A copy of a frame indicated with NDIS_STATUS_RESOURCES (or as lookahead) from Peer's spares. */
+static PNDIS_PACKET XcTakeCopy(PXC_PORT Peer)
+{
+    PNDIS_PACKET Copy;
+
+    NdisAcquireSpinLock(&Peer->CopyLock);
+    Copy = Peer->FreeCopies;
+    if (Copy != NULL)
+        Peer->FreeCopies = XC_RSVD(Copy)->NextFree;
+    NdisReleaseSpinLock(&Peer->CopyLock);
+    return Copy;
+}
+
+static VOID XcGiveBackCopy(PXC_PORT Peer, PNDIS_PACKET Copy)
+{
+    NdisAcquireSpinLock(&Peer->CopyLock);
+    XC_RSVD(Copy)->NextFree = Peer->FreeCopies;
+    Peer->FreeCopies = Copy;
+    NdisReleaseSpinLock(&Peer->CopyLock);
+}
+
+/* Sets the copy's one buffer to Length bytes. */
+static VOID XcSetCopyLength(PNDIS_PACKET Copy, UINT Length)
+{
+    PNDIS_BUFFER Buffer;
+
+    NdisQueryPacket(Copy, NULL, NULL, &Buffer, NULL);
+    NdisAdjustBufferLength(Buffer, Length);
+    NdisRecalculatePacketCounts(Copy);
+}
+
+/* ProtocolReceivePacket (ndis.h) — seed 003 §2.7.1 — DISPATCH_LEVEL. Returns 1 when the
+ * packet was borrowed (ProtocolSendComplete returns it), 0 when it was copied or dropped. */
+static INT XcReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet)
+{
+    PXC_PORT From = (PXC_PORT)ProtocolBindingContext;
+    PXC_PORT Peer = XcPeerOf(From);
+    PNDIS_PACKET Out;
+    NDIS_STATUS Status;
+    UINT Copied, Length;
+
+    if (Peer == NULL)
+        goto Drop;
+    if (NDIS_GET_PACKET_STATUS(Packet) == NDIS_STATUS_RESOURCES) {
+        NdisQueryPacket(Packet, NULL, NULL, NULL, &Length);
+        Out = Length <= XC_MAX_FRAME ? XcTakeCopy(Peer) : NULL;
+        if (Out == NULL)
+            goto DropPeer;
+        XcSetCopyLength(Out, Length);
+        NdisCopyFromPacketToPacket(Out, 0, Length, Packet, 0, &Copied);
+        XC_RSVD(Out)->Original = NULL;
+        XC_RSVD(Out)->From = Peer;
+        XcSend(Peer, Out);
+        return 0;
+    }
+    NdisDprAllocatePacket(&Status, &Out, Peer->PacketPool);
+    if (Status != NDIS_STATUS_SUCCESS)
+        goto DropPeer;
+    if (!XcReference(From)) {
+        NdisDprFreePacket(Out);
+        goto DropPeer;
+    }
+    NDIS_PACKET_FIRST_NDIS_BUFFER(Out) = NDIS_PACKET_FIRST_NDIS_BUFFER(Packet);
+    NDIS_PACKET_LAST_NDIS_BUFFER(Out) = NDIS_PACKET_LAST_NDIS_BUFFER(Packet);
+    NDIS_PACKET_VALID_COUNTS(Out) = FALSE;
+    XC_RSVD(Out)->Original = Packet;
+    XC_RSVD(Out)->From = From;
+    XcSend(Peer, Out);
+    return 1;
+
+DropPeer:
+    XcDereference(Peer);
+Drop:
+    InterlockedIncrement64(&From->Dropped);
+    return 0;
+}
+
+/* ProtocolReceive (ndis.h) — seed 003 §2.7.1.2 — DISPATCH_LEVEL. A lookahead indication is
+ * forwarded when it holds the whole frame; a partial one is dropped (our miniports below
+ * indicate packets). */
+static NDIS_STATUS XcReceive(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE MacReceiveContext, PVOID HeaderBuffer,
+    UINT HeaderBufferSize, PVOID LookAheadBuffer, UINT LookaheadBufferSize, UINT PacketSize)
+{
+    PXC_PORT From = (PXC_PORT)ProtocolBindingContext;
+    PXC_PORT Peer;
+    PNDIS_PACKET Out;
+    PNDIS_BUFFER Buffer;
+    PUCHAR Frame;
+    UINT Length = HeaderBufferSize + PacketSize;
+
+    UNREFERENCED_PARAMETER(MacReceiveContext);
+    if (LookaheadBufferSize < PacketSize || Length > XC_MAX_FRAME) {
+        InterlockedIncrement64(&From->Dropped);
+        return NDIS_STATUS_NOT_ACCEPTED;
+    }
+    Peer = XcPeerOf(From);
+    Out = Peer != NULL ? XcTakeCopy(Peer) : NULL;
+    if (Out == NULL) {
+        if (Peer != NULL)
+            XcDereference(Peer);
+        InterlockedIncrement64(&From->Dropped);
+        return NDIS_STATUS_NOT_ACCEPTED;
+    }
+    NdisQueryPacket(Out, NULL, NULL, &Buffer, NULL);
+    NdisQueryBufferSafe(Buffer, (PVOID *)&Frame, NULL, NormalPagePriority);
+    NdisMoveMemory(Frame, HeaderBuffer, HeaderBufferSize);
+    NdisMoveMemory(Frame + HeaderBufferSize, LookAheadBuffer, PacketSize);
+    XcSetCopyLength(Out, Length);
+    XC_RSVD(Out)->Original = NULL;
+    XC_RSVD(Out)->From = Peer;
+    XcSend(Peer, Out);
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* ProtocolSendComplete (ndis.h) — seed 003 §2.8 — DISPATCH_LEVEL. The borrowed packet goes back
+ * to the miniport it came from; a copy goes back on its free list. */
+static VOID XcSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status)
+{
+    PXC_PORT Peer = (PXC_PORT)ProtocolBindingContext;
+    PNDIS_PACKET Original = XC_RSVD(Packet)->Original;
+    PXC_PORT From = XC_RSVD(Packet)->From;
+
+    if (Status == NDIS_STATUS_SUCCESS)
+        InterlockedIncrement64(&Peer->Forwarded);
+    else
+        InterlockedIncrement64(&Peer->Dropped);
+    if (Original == NULL) {
+        XcGiveBackCopy(Peer, Packet);
+    } else {
+        NDIS_PACKET_FIRST_NDIS_BUFFER(Packet) = NULL;
+        NDIS_PACKET_LAST_NDIS_BUFFER(Packet) = NULL;
+        NdisDprFreePacket(Packet);
+        NdisReturnPackets(&Original, 1);
+        XcDereference(From);
+    }
+    XcDereference(Peer);
+}
+
+static VOID XcFreePort(PXC_PORT Port)
+{
+    while (Port->FreeCopies != NULL) {
+        PNDIS_PACKET Copy = Port->FreeCopies;
+        PNDIS_BUFFER Buffer;
+
+        Port->FreeCopies = XC_RSVD(Copy)->NextFree;
+        NdisUnchainBufferAtFront(Copy, &Buffer);
+        NdisFreeBuffer(Buffer);
+        NdisFreePacket(Copy);
+    }
+    if (Port->CopyMemory != NULL)
+        NdisFreeMemory(Port->CopyMemory, XC_COPIES * XC_MAX_FRAME, 0);
+    if (Port->BufferPool != NULL)
+        NdisFreeBufferPool(Port->BufferPool);
+    if (Port->PacketPool != NULL)
+        NdisFreePacketPool(Port->PacketPool);
+    NdisFreeSpinLock(&Port->CopyLock);
+    NdisFreeMemory(Port, sizeof(*Port), 0);
+}
+
+/* PASSIVE_LEVEL. Descriptors for borrowed frames and spare copies, before the open. */
+static PXC_PORT XcAllocatePort(VOID)
+{
+    PXC_PORT Port;
+    NDIS_STATUS Status;
+    UINT i;
+
+    if (NdisAllocateMemoryWithTag((PVOID *)&Port, sizeof(*Port), XC_TAG) != NDIS_STATUS_SUCCESS)
+        return NULL;
+    NdisZeroMemory(Port, sizeof(*Port));
+    NdisAllocateSpinLock(&Port->CopyLock);
+    NdisInitializeEvent(&Port->Done);
+    NdisInitializeEvent(&Port->Idle);
+    NdisAllocatePacketPool(&Status, &Port->PacketPool, XC_POOL + XC_COPIES, sizeof(XC_RESERVED));
+    if (Status == NDIS_STATUS_SUCCESS)
+        NdisAllocateBufferPool(&Status, &Port->BufferPool, XC_COPIES);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = NdisAllocateMemoryWithTag((PVOID *)&Port->CopyMemory, XC_COPIES * XC_MAX_FRAME, XC_TAG);
+    for (i = 0; Status == NDIS_STATUS_SUCCESS && i < XC_COPIES; i++) {
+        PNDIS_PACKET Copy;
+        PNDIS_BUFFER Buffer;
+
+        NdisAllocatePacket(&Status, &Copy, Port->PacketPool);
+        if (Status != NDIS_STATUS_SUCCESS)
+            break;
+        NdisAllocateBuffer(&Status, &Buffer, Port->BufferPool, Port->CopyMemory + i * XC_MAX_FRAME, XC_MAX_FRAME);
+        if (Status != NDIS_STATUS_SUCCESS) {
+            NdisFreePacket(Copy);
+            break;
+        }
+        NdisChainBufferAtFront(Copy, Buffer);
+        XC_RSVD(Copy)->NextFree = Port->FreeCopies;
+        Port->FreeCopies = Copy;
+    }
+    if (Status != NDIS_STATUS_SUCCESS) {
+        XcFreePort(Port);
+        return NULL;
+    }
+    return Port;
+}
+
+/* PASSIVE_LEVEL. One request on the port, waiting for it if it pends. */
+static NDIS_STATUS XcSetFilter(PXC_PORT Port, ULONG Filter)
+{
+    NDIS_REQUEST Request;
+    NDIS_STATUS Status;
+
+    NdisZeroMemory(&Request, sizeof(Request));
+    Request.RequestType = NdisRequestSetInformation;
+    Request.DATA.SET_INFORMATION.Oid = OID_GEN_CURRENT_PACKET_FILTER;
+    Request.DATA.SET_INFORMATION.InformationBuffer = &Filter;
+    Request.DATA.SET_INFORMATION.InformationBufferLength = sizeof(Filter);
+    NdisResetEvent(&Port->Done);
+    NdisRequest(&Status, Port->BindingHandle, &Request);
+    if (Status == NDIS_STATUS_PENDING) {
+        NdisWaitEvent(&Port->Done, 0);
+        Status = Port->DoneStatus;
+    }
+    return Status;
+}
+
+static VOID XcRequestComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_REQUEST Request, NDIS_STATUS Status)
+{
+    PXC_PORT Port = (PXC_PORT)ProtocolBindingContext;
+
+    UNREFERENCED_PARAMETER(Request);
+    Port->DoneStatus = Status;
+    NdisSetEvent(&Port->Done);
+}
+
+static VOID XcOpenAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status, NDIS_STATUS OpenErrorStatus)
+{
+    PXC_PORT Port = (PXC_PORT)ProtocolBindingContext;
+
+    UNREFERENCED_PARAMETER(OpenErrorStatus);
+    Port->DoneStatus = Status;
+    NdisSetEvent(&Port->Done);
+}
+
+static VOID XcCloseAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
+{
+    XcOpenAdapterComplete(ProtocolBindingContext, Status, NDIS_STATUS_SUCCESS);
+}
+
+/* Takes a free port slot for Port; FALSE when both are taken. */
+static BOOLEAN XcClaimSlot(PXC_PORT Port)
+{
+    LOCK_STATE State;
+    BOOLEAN Claimed = FALSE;
+    UINT i;
+
+    NdisAcquireReadWriteLock(&Xc.Lock, TRUE, &State);
+    for (i = 0; i < XC_PORTS && !Claimed; i++) {
+        if (Xc.Ports[i] == NULL) {
+            Xc.Ports[i] = Port;
+            Claimed = TRUE;
+        }
+    }
+    NdisReleaseReadWriteLock(&Xc.Lock, &State);
+    return Claimed;
+}
+
+static VOID XcReleaseSlot(PXC_PORT Port)
+{
+    LOCK_STATE State;
+    UINT i;
+
+    NdisAcquireReadWriteLock(&Xc.Lock, TRUE, &State);
+    for (i = 0; i < XC_PORTS; i++)
+        if (Xc.Ports[i] == Port)
+            Xc.Ports[i] = NULL;
+    NdisReleaseReadWriteLock(&Xc.Lock, &State);
+}
+
+/* ProtocolBindAdapter (ndis.h) — seed 003 §2.4 — PASSIVE_LEVEL. Completes synchronously. */
+static VOID XcBindAdapter(PNDIS_STATUS Status, NDIS_HANDLE BindContext, PNDIS_STRING DeviceName,
+    PVOID SystemSpecific1, PVOID SystemSpecific2)
+{
+    PXC_PORT Port;
+    NDIS_STATUS OpenError;
+
+    UNREFERENCED_PARAMETER(BindContext);
+    UNREFERENCED_PARAMETER(SystemSpecific1);
+    UNREFERENCED_PARAMETER(SystemSpecific2);
+    Port = XcAllocatePort();
+    if (Port == NULL) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
+    if (!XcClaimSlot(Port)) {
+        DbgPrint("xconnect: already cross-connecting two adapters; not binding %wZ\n", DeviceName);
+        XcFreePort(Port);
+        *Status = NDIS_STATUS_NOT_ACCEPTED;
+        return;
+    }
+    NdisResetEvent(&Port->Done);
+    NdisOpenAdapter(Status, &OpenError, &Port->BindingHandle, &Port->MediumIndex, XcMedia, ARRAYSIZE(XcMedia),
+        Xc.ProtocolHandle, Port, DeviceName, 0, NULL);
+    if (*Status == NDIS_STATUS_PENDING) {
+        NdisWaitEvent(&Port->Done, 0);
+        *Status = Port->DoneStatus;
+    }
+    if (*Status == NDIS_STATUS_SUCCESS) {
+        Port->Outstanding = 1;
+        Port->Open = TRUE;
+        *Status = XcSetFilter(Port, NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_DIRECTED |
+            NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST);
+        if (*Status == NDIS_STATUS_SUCCESS)
+            return;
+        DbgPrint("xconnect: %wZ refused the promiscuous filter (%08x)\n", DeviceName, (unsigned)*Status);
+        Port->Open = FALSE;
+        NdisResetEvent(&Port->Done);
+        NdisCloseAdapter(&OpenError, Port->BindingHandle);
+        if (OpenError == NDIS_STATUS_PENDING)
+            NdisWaitEvent(&Port->Done, 0);
+    }
+    XcReleaseSlot(Port);
+    XcFreePort(Port);
+}
+
+/* ProtocolUnbindAdapter (ndis.h) — seed 003 §2.11 — PASSIVE_LEVEL. Waits for forwards in flight
+ * through this port (either way) before closing it. */
+static VOID XcUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE UnbindContext)
+{
+    PXC_PORT Port = (PXC_PORT)ProtocolBindingContext;
+
+    UNREFERENCED_PARAMETER(UnbindContext);
+    XcReleaseSlot(Port);
+    NdisResetEvent(&Port->Idle);
+    InterlockedExchange(&Port->Open, FALSE);
+    XcDereference(Port);
+    NdisWaitEvent(&Port->Idle, 0);
+    DbgPrint("xconnect: port closing, %lld forwarded out of it, %lld dropped\n", (long long)Port->Forwarded,
+        (long long)Port->Dropped);
+    NdisResetEvent(&Port->Done);
+    NdisCloseAdapter(Status, Port->BindingHandle);
+    if (*Status == NDIS_STATUS_PENDING) {
+        NdisWaitEvent(&Port->Done, 0);
+        *Status = Port->DoneStatus;
+    }
+    XcFreePort(Port);
+}
+
+static VOID XcReceiveComplete(NDIS_HANDLE ProtocolBindingContext) { UNREFERENCED_PARAMETER(ProtocolBindingContext); }
+
+static VOID XcTransferDataComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status,
+    UINT BytesTransferred)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(Packet);
+    UNREFERENCED_PARAMETER(Status);
+    UNREFERENCED_PARAMETER(BytesTransferred);
+}
+
+static VOID XcResetComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(Status);
+}
+
+static VOID XcStatus(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,
+    UINT StatusBufferSize)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(GeneralStatus);
+    UNREFERENCED_PARAMETER(StatusBuffer);
+    UNREFERENCED_PARAMETER(StatusBufferSize);
+}
+
+static VOID XcStatusComplete(NDIS_HANDLE ProtocolBindingContext) { UNREFERENCED_PARAMETER(ProtocolBindingContext); }
+
+static NDIS_STATUS XcPnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent)
+{
+    UNREFERENCED_PARAMETER(ProtocolBindingContext);
+    UNREFERENCED_PARAMETER(NetPnPEvent);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID XcUnload(VOID)
+{
+    NDIS_STATUS Status;
+
+    NdisDeregisterProtocol(&Status, Xc.ProtocolHandle);
+}
+
+#pragma NDIS_INIT_FUNCTION(DriverEntry)
+
+/* DriverEntry — seed 003 §2.3 — PASSIVE_LEVEL. */
+NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
+{
+    NDIS_PROTOCOL_CHARACTERISTICS Chars;
+    NDIS_STATUS Status;
+
+    UNREFERENCED_PARAMETER(DriverObject);
+    UNREFERENCED_PARAMETER(RegistryPath);
+    NdisInitializeReadWriteLock(&Xc.Lock);
+    NdisZeroMemory(&Chars, sizeof(Chars));
+    Chars.MajorNdisVersion = 5;
+    Chars.MinorNdisVersion = 0;
+    Chars.Name = XcName;
+    Chars.OpenAdapterCompleteHandler = XcOpenAdapterComplete;
+    Chars.CloseAdapterCompleteHandler = XcCloseAdapterComplete;
+    Chars.SendCompleteHandler = XcSendComplete;
+    Chars.TransferDataCompleteHandler = XcTransferDataComplete;
+    Chars.ResetCompleteHandler = XcResetComplete;
+    Chars.RequestCompleteHandler = XcRequestComplete;
+    Chars.ReceiveHandler = XcReceive;
+    Chars.ReceiveCompleteHandler = XcReceiveComplete;
+    Chars.StatusHandler = XcStatus;
+    Chars.StatusCompleteHandler = XcStatusComplete;
+    Chars.ReceivePacketHandler = XcReceivePacket;
+    Chars.BindAdapterHandler = XcBindAdapter;
+    Chars.UnbindAdapterHandler = XcUnbindAdapter;
+    Chars.PnPEventHandler = XcPnPEvent;
+    Chars.UnloadHandler = XcUnload;
+    NdisRegisterProtocol(&Status, &Xc.ProtocolHandle, &Chars, sizeof(Chars));
+    if (Status != NDIS_STATUS_SUCCESS) {
+        DbgPrint("xconnect: NdisRegisterProtocol failed %08x\n", (unsigned)Status);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return STATUS_SUCCESS;
+}
