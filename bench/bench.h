@@ -22,5 +22,6 @@ struct Options {
 
 int run_datapath(const Options& options);
 int run_wsk(const Options& options);
+int run_wire(const Options& options);
 
 }  // namespace strata::bench

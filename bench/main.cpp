@@ -16,7 +16,8 @@ void usage() {
     std::fprintf(stderr,
                  "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n"
                  "       strata-bench wsk [--json] [--conns N,N...] [--sizes BYTES,BYTES...] [--seconds S] [--processors N]\n"
-                 "                        [--driver-dir DIR]\n");
+                 "                        [--driver-dir DIR]\n"
+                 "       strata-bench wire [--json] [--seconds S] [--driver-dir DIR]   (root)\n");
 }
 
 // A comma-separated list of whole numbers in [low, high]; false (and `out` untouched) otherwise.
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
     }
     if (bench.empty() || bench == "datapath") return strata::bench::run_datapath(options);
     if (bench == "wsk") return strata::bench::run_wsk(options);
+    if (bench == "wire") return strata::bench::run_wire(options);
     std::fprintf(stderr, "strata-bench: unknown benchmark '%s'\n", bench.c_str());
     usage();
     return 2;

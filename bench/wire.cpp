@@ -1,0 +1,194 @@
+// wire.cpp — `strata-bench wire` (issue 6 item 6): 64-byte frames forwarded veth → afpacket →
+// passthru → xconnect → passthru → afpacket → veth by a `strata start` host pinned to core 0,
+// against the baseline — a plain C++ loop doing the same AF_PACKET I/O without NDIS (wire_io.h)
+// on the same core — measured in the same run. The generator runs on core 1; the sink is the far
+// veth end, whose kernel counts what arrives. Needs root.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "bench.h"
+#include "wire_io.h"
+
+namespace strata::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr unsigned kForwarderCpu = 0;
+constexpr unsigned kGeneratorCpu = 1;
+
+struct Rate {
+    double mpps = 0;
+    double cpu_ns_per_pkt = 0;
+    double offered_mpps = 0;
+    std::string error;
+};
+
+// CPU seconds process `pid` has used (utime + stime of /proc/PID/stat).
+double process_cpu_seconds(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stoull(field);
+        if (i == 15) stime = std::stoull(field);
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Offers frames on `in_far` for `seconds` and counts what reaches `out_far`; `cpu_seconds` says
+// how much CPU the forwarder used so far (read before and after the window).
+template <typename CpuSeconds>
+Rate measure(const Veth& in, const Veth& out, double seconds, CpuSeconds cpu_seconds) {
+    Rate rate;
+    FrameGenerator generator(in.far(), kGeneratorCpu);
+    if (!generator.error().empty()) {
+        rate.error = generator.error();
+        return rate;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // rings and queues fill up
+    std::uint64_t sent = generator.sent(), received = rx_packets(out.far());
+    double cpu = cpu_seconds();
+    auto start = Clock::now();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    std::uint64_t forwarded = rx_packets(out.far()) - received;
+    rate.offered_mpps = static_cast<double>(generator.sent() - sent) / elapsed / 1e6;
+    rate.mpps = static_cast<double>(forwarded) / elapsed / 1e6;
+    rate.cpu_ns_per_pkt = forwarded == 0 ? 0 : (cpu_seconds() - cpu) * 1e9 / static_cast<double>(forwarded);
+    generator.stop();
+    return rate;
+}
+
+class Cli {
+public:
+    explicit Cli(const std::filesystem::path& driver_dir)
+        : strata_((driver_dir / ".." / "bin" / "strata").lexically_normal()), driver_dir_(driver_dir) {
+        char pattern[] = "/tmp/strata-wire-XXXXXX";
+        root_ = ::mkdtemp(pattern);
+    }
+    ~Cli() {
+        run("stop");
+        std::error_code ignored;
+        std::filesystem::remove_all(root_, ignored);
+    }
+    Cli(const Cli&) = delete;
+    Cli& operator=(const Cli&) = delete;
+
+    // Runs `strata --root ROOT args` pinned to the forwarder's core; "" on success, else its output.
+    std::string run(const std::string& args, std::string* output = nullptr) {
+        std::string text;
+        int code = shell("taskset -c " + std::to_string(kForwarderCpu) + " " + strata_.string() + " --root " + root_ +
+                         " " + args, &text);
+        if (output != nullptr) *output = text;
+        return code == 0 ? std::string() : "strata " + args + ": " + text;
+    }
+    std::string inf(const char* name) const { return (driver_dir_ / name).string(); }
+    const std::string& root() const { return root_; }
+
+private:
+    std::filesystem::path strata_;
+    std::filesystem::path driver_dir_;
+    std::string root_;
+};
+
+// The pid `strata start --json` printed.
+pid_t host_pid(const std::string& output) {
+    std::size_t at = output.find("\"pid\":");
+    return at == std::string::npos ? 0 : static_cast<pid_t>(std::stol(output.substr(at + 6)));
+}
+
+Rate measure_stack(const Options& options, const Veth& in, const Veth& out, const char* component, const char* inf) {
+    Rate rate;
+    Cli cli(options.driver_dir);
+    std::string output;
+    for (std::string step : {"install " + cli.inf(inf), "install " + cli.inf("netpassthru.inf"),
+                             "install " + cli.inf("netxconnect.inf"),
+                             std::string("device add ") + component + " --name wire-in --param Interface=" + in.near(),
+                             std::string("device add ") + component + " --name wire-out --param Interface=" + out.near()}) {
+        rate.error = cli.run(step);
+        if (!rate.error.empty()) return rate;
+    }
+    rate.error = cli.run("start --json", &output);
+    if (!rate.error.empty()) return rate;
+    pid_t pid = host_pid(output);
+    if (pid <= 0) {
+        rate.error = "strata start printed no pid: " + output;
+        return rate;
+    }
+    rate = measure(in, out, options.seconds, [pid] { return process_cpu_seconds(pid); });
+    return rate;
+}
+
+void emit(const Options& options, const char* driver, const Rate& stack, const Rate& baseline) {
+    double ratio = baseline.mpps > 0 ? stack.mpps / baseline.mpps : 0;
+    if (options.json) {
+        std::printf("{\"bench\":\"wire\",\"driver\":\"%s\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
+                    "\"baseline_mpps\":%.3f,\"baseline_cpu_ns_per_pkt\":%.1f,\"ratio\":%.3f,\"offered_mpps\":%.3f,"
+                    "\"seconds\":%.1f}\n",
+                    driver, stack.mpps, stack.cpu_ns_per_pkt, baseline.mpps, baseline.cpu_ns_per_pkt, ratio,
+                    stack.offered_mpps, options.seconds);
+    } else {
+        std::printf("%-9s  %8.3f Mpps  %8.1f ns/pkt   baseline %8.3f Mpps  %8.1f ns/pkt   ratio %.3f\n", driver,
+                    stack.mpps, stack.cpu_ns_per_pkt, baseline.mpps, baseline.cpu_ns_per_pkt, ratio);
+    }
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_wire(const Options& options) {
+    if (::geteuid() != 0) {
+        std::fprintf(stderr, "strata-bench wire: needs root (it creates veth pairs and opens packet sockets)\n");
+        return 2;
+    }
+    if (std::thread::hardware_concurrency() < 2) {
+        std::fprintf(stderr, "strata-bench wire: needs two CPUs (forwarder and generator on different cores)\n");
+        return 2;
+    }
+    std::string tag = "sw" + std::to_string(::getpid() % 100000);
+    try {
+        Veth in(tag + "i", tag + "g");   // generator → in.far() … in.near() → forwarder
+        Veth out(tag + "o", tag + "s");  // forwarder → out.near() … out.far() → sink
+        Rate base;
+        {
+            PlainForwarder plain(in.near(), out.near(), kForwarderCpu);
+            base = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
+            plain.stop();
+            if (!plain.error().empty()) base.error = plain.error();
+        }
+        if (!base.error.empty()) {
+            std::fprintf(stderr, "strata-bench wire: baseline: %s\n", base.error.c_str());
+            return 1;
+        }
+        if (options.json)
+            std::printf("{\"bench\":\"wire.baseline\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
+                        "\"offered_mpps\":%.3f,\"seconds\":%.1f}\n",
+                        base.mpps, base.cpu_ns_per_pkt, base.offered_mpps, options.seconds);
+        for (const auto& [driver, component, inf] : {std::tuple{"afpacket", "strata_afpacket", "netafpacket.inf"},
+                                                     std::tuple{"afxdp", "strata_afxdp", "netafxdp.inf"}}) {
+            if (!std::filesystem::exists(options.driver_dir / inf)) continue;
+            Rate stack = measure_stack(options, in, out, component, inf);
+            if (!stack.error.empty()) {
+                std::fprintf(stderr, "strata-bench wire: %s: %s\n", driver, stack.error.c_str());
+                continue;
+            }
+            emit(options, driver, stack, base);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "strata-bench wire: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace strata::bench

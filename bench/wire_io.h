@@ -1,0 +1,77 @@
+// wire_io.h — the Linux side of `strata-bench wire` (issue 6 item 6): veth pairs, a 64-byte
+// frame generator pinned to one core, and the baseline — a plain C++ forwarding loop doing the
+// same AF_PACKET I/O as the afpacket miniport (TPACKET_V3 receive ring, TPACKET_V2 transmit
+// ring) with no NDIS in between.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace strata::bench {
+
+// Runs `command` with /bin/sh; its exit code, and what it printed in `output` when given.
+int shell(const std::string& command, std::string* output = nullptr);
+
+// Pins the calling thread to `cpu`.
+void pin_to_cpu(unsigned cpu);
+
+// A veth pair in the root namespace, with IPv6 off so the kernel sends nothing on it; deleted
+// by the destructor.
+class Veth {
+public:
+    Veth(std::string near, std::string far);
+    ~Veth();
+    Veth(const Veth&) = delete;
+    Veth& operator=(const Veth&) = delete;
+    const std::string& near() const { return near_; }
+    const std::string& far() const { return far_; }
+
+private:
+    std::string near_, far_;
+};
+
+// Frames received by `ifname`, as the kernel counts them.
+std::uint64_t rx_packets(const std::string& ifname);
+
+// Sends 64-byte frames out of `ifname` in batches, as fast as it can, on its own thread pinned
+// to `cpu`, until stop().
+class FrameGenerator {
+public:
+    FrameGenerator(const std::string& ifname, unsigned cpu);
+    ~FrameGenerator();
+    void stop();
+    std::uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
+    const std::string& error() const { return error_; }
+
+private:
+    void run(int fd);
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> sent_{0};
+    std::string error_;
+    std::thread thread_;
+};
+
+// The baseline: receives on `from` and transmits on `to`, copying each frame, on a thread pinned
+// to `cpu`, until stop(). cpu_seconds() is the CPU time that thread has used so far.
+class PlainForwarder {
+public:
+    PlainForwarder(const std::string& from, const std::string& to, unsigned cpu);
+    ~PlainForwarder();
+    void stop();
+    double cpu_seconds() const;
+    std::uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
+    const std::string& error() const { return error_; }
+
+private:
+    void run();
+    std::string from_, to_;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> forwarded_{0};
+    std::string error_;
+    std::thread thread_;
+};
+
+}  // namespace strata::bench
