@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace strata::host {
 namespace {
@@ -20,6 +21,7 @@ public:
     ~Fd() {
         if (fd_ >= 0) ::close(fd_);
     }
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
@@ -65,11 +67,10 @@ std::optional<std::string> read_line(int fd, std::string& buffer) {
     }
 }
 
-}  // namespace
-
-std::filesystem::path control_socket_path(const std::filesystem::path& root) { return root / "strata.sock"; }
-
-std::optional<nlohmann::json> send_request(const std::filesystem::path& root, const nlohmann::json& request) {
+// Connects, sends `request` and reads the reply line; `buffer` keeps what came after it.
+// nullopt when no host listens at `root`.
+std::optional<std::pair<Fd, nlohmann::json>> exchange(const std::filesystem::path& root, const nlohmann::json& request,
+                                                      std::string& buffer) {
     std::filesystem::path path = control_socket_path(root);
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) throw ControlError(std::string("socket: ") + std::strerror(errno));
@@ -80,14 +81,59 @@ std::optional<nlohmann::json> send_request(const std::filesystem::path& root, co
     }
     if (!write_all(fd.get(), request.dump() + "\n"))
         throw ControlError(path.string() + ": the host closed the connection");
-    std::string buffer;
     std::optional<std::string> line = read_line(fd.get(), buffer);
     if (!line) throw ControlError(path.string() + ": the host closed the connection without a reply");
     nlohmann::json reply = nlohmann::json::parse(*line, nullptr, false);
     if (reply.is_discarded() || !reply.is_object())
         throw ControlError(path.string() + ": the host sent a malformed reply");
     if (!reply.value("ok", false)) throw ControlError(reply.value("error", std::string("the host refused the request")));
-    return reply;
+    return std::make_pair(Fd(fd.release()), std::move(reply));
+}
+
+}  // namespace
+
+std::filesystem::path control_socket_path(const std::filesystem::path& root) { return root / "strata.sock"; }
+
+std::optional<nlohmann::json> send_request(const std::filesystem::path& root, const nlohmann::json& request) {
+    std::string buffer;
+    auto connection = exchange(root, request, buffer);
+    if (!connection) return std::nullopt;
+    return std::move(connection->second);
+}
+
+ControlStream::ControlStream(int fd, nlohmann::json reply, std::string pending)
+    : fd_(fd), reply_(std::move(reply)), pending_(std::move(pending)) {}
+
+ControlStream::~ControlStream() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+ControlStream::ControlStream(ControlStream&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), reply_(std::move(other.reply_)), pending_(std::move(other.pending_)) {}
+
+bool ControlStream::read(std::string& out) {
+    if (!pending_.empty()) {
+        out += pending_;
+        pending_.clear();
+        return true;
+    }
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        out.append(chunk, static_cast<std::size_t>(n));
+        return true;
+    }
+}
+
+void ControlStream::finish_sending() noexcept { ::shutdown(fd_, SHUT_WR); }
+
+std::optional<ControlStream> open_stream(const std::filesystem::path& root, const nlohmann::json& request) {
+    std::string buffer;
+    auto connection = exchange(root, request, buffer);
+    if (!connection) return std::nullopt;
+    return ControlStream(connection->first.release(), std::move(connection->second), std::move(buffer));
 }
 
 ControlServer::ControlServer(const std::filesystem::path& root, Handler handler)
@@ -118,6 +164,10 @@ ControlServer::~ControlServer() {
     ::unlink(path_.c_str());
 }
 
+void ControlServer::add_stream(std::string cmd, StreamHandler handler) {
+    stream_handlers_.emplace(std::move(cmd), std::move(handler));
+}
+
 void ControlServer::start() { thread_ = std::thread([this] { serve(); }); }
 
 void ControlServer::serve() {
@@ -132,15 +182,21 @@ void ControlServer::serve() {
         int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (client < 0) continue;
         Fd connection(client);
-        serve_connection(connection.get());
+        if (serve_connection(connection.get())) connection.release();
     }
 }
 
-void ControlServer::serve_connection(int fd) {
+bool ControlServer::serve_connection(int fd) {
     std::string buffer;
     while (std::optional<std::string> line = read_line(fd, buffer)) {
         nlohmann::json reply;
         nlohmann::json request = nlohmann::json::parse(*line, nullptr, false);
+        if (request.is_object() && request.contains("cmd") && request["cmd"].is_string()) {
+            if (auto stream = stream_handlers_.find(request["cmd"].get<std::string>()); stream != stream_handlers_.end()) {
+                stream->second(request, fd);
+                return true;
+            }
+        }
         if (request.is_discarded() || !request.is_object() || !request.contains("cmd")) {
             reply = {{"ok", false}, {"error", "malformed request: expected a JSON object with \"cmd\""}};
         } else {
@@ -151,9 +207,10 @@ void ControlServer::serve_connection(int fd) {
                 reply = {{"ok", false}, {"error", e.what()}};
             }
         }
-        if (!write_all(fd, reply.dump() + "\n")) return;
-        if (request.is_object() && request.value("cmd", "") == "stop") return;
+        if (!write_all(fd, reply.dump() + "\n")) return false;
+        if (request.is_object() && request.value("cmd", "") == "stop") return false;
     }
+    return false;
 }
 
 }  // namespace strata::host

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "host/capture_server.h"
 #include "host/loop_probe_stack.h"
 #include "host/oid_client.h"
 #include "host/oid_table.h"
@@ -211,6 +212,7 @@ void ServiceHost::stop_device(const std::string& name) {
 
 void ServiceHost::stop() {
     if (host_ == nullptr) return;
+    captures_.reset();  // a capture's file ends with its statistics, written while the edges exist
     oid_client_.reset();  // NdisDeregisterProtocol while every adapter and driver is still there
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it) host_->unbind(it->service, it->device_name);
     edges_.clear();
@@ -281,7 +283,25 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
     if (cmd == "probe-send") return probe_send(request);
     if (cmd == "probe-stats") return {{"bindings", probe_stats()}};
     if (cmd == "oid") return oid(request);
+    if (cmd == "capture-edges") {
+        if (captures_ == nullptr) captures_ = std::make_unique<CaptureServer>(host_->registry());
+        return {{"edges", captures_->edges()}};
+    }
     throw HostError("unknown control request \"" + cmd + "\"");
+}
+
+void ServiceHost::handle_stream(const nlohmann::json& request, int fd) {
+    if (host_ == nullptr) {
+        CaptureServer::refuse(fd, "the host is stopping");
+        return;
+    }
+    try {
+        if (captures_ == nullptr) captures_ = std::make_unique<CaptureServer>(host_->registry());
+    } catch (const std::exception& e) {
+        CaptureServer::refuse(fd, e.what());
+        return;
+    }
+    captures_->serve(request, fd);
 }
 
 nlohmann::json ServiceHost::status() const {

@@ -22,6 +22,7 @@
 
 namespace strata::host {
 
+class CaptureServer;
 class OidClient;
 
 // A start or control request that failed: one line naming the service, device or file.
@@ -46,6 +47,8 @@ public:
 
     // One control request (see control.h); throws HostError for a bad one.
     nlohmann::json handle(const nlohmann::json& request);
+    // A streaming request ("capture", capture_server.h) with its connection, which it owns.
+    void handle_stream(const nlohmann::json& request, int fd);
     // Blocks until a "stop" request arrived.
     void wait_for_stop_request();
 
@@ -75,6 +78,7 @@ private:
     std::vector<std::string> started_devices_;  // device names (\Device\{GUID}) in start order
     std::vector<Edge> edges_;                    // bindings in bind order
     std::unique_ptr<OidClient> oid_client_;      // registered on the first oid request; gone before drivers unload
+    std::unique_ptr<CaptureServer> captures_;    // made on the first capture; ended before anything unbinds
 
     std::mutex stop_mutex_;
     std::condition_variable stop_requested_cv_;

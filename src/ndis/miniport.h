@@ -13,6 +13,7 @@
 
 #include <ndis.h>
 
+#include "ndis/capture.h"
 #include "ndis/eth_filter.h"
 #include "ndis/serial_gate.h"
 #include "ndis/traffic_counters.h"
@@ -98,6 +99,12 @@ struct Miniport {
     // Counters of rare events (per-packet counts belong in per-processor statistics).
     std::atomic<std::uint64_t> returns{0}, loopbacks{0};
     TrafficCounters counters;
+
+    // Capture (capture.h): this adapter's edge, and how many taps are armed on it and its opens —
+    // the one load the data path makes when nothing captures.
+    CapturePoint capture;
+    std::atomic<std::uint32_t> captures_armed{0};
+    bool capturing() const noexcept { return captures_armed.load(std::memory_order_relaxed) != 0; }
 
     template <typename F>
     void for_each_open(F&& f) const {

@@ -8,6 +8,7 @@
 
 #include <ndis.h>
 
+#include "ndis/capture.h"
 #include "ndis/eth_filter.h"
 #include "ndis/traffic_counters.h"
 
@@ -35,6 +36,7 @@ struct Open {
     std::atomic<bool> close_pending{false};  // NdisCloseAdapter returned PENDING
     std::atomic<bool> receive_complete_due{false};  // got ProtocolReceive since the last ReceiveComplete
     TrafficCounters counters;
+    CapturePoint capture;  // this binding's edge (capture.h)
 
     // Calls into the protocol through its characteristics (no NDIS lock held).
     void send_complete(PNDIS_PACKET packet, NDIS_STATUS status) noexcept;

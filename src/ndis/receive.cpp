@@ -138,9 +138,12 @@ void indicate_loopback(Miniport& m, Open* sender, PNDIS_PACKET packet) {
     Frame frame = view_frame(packet, scratch);
     if (frame.size < kEthHeaderSize) return;
     IndicationScope scope(m);
+    const bool capturing = m.capturing();
     bool delivered = false;
     m.for_each_open([&](Open* open) {
         if (open == sender || !open_receives(open) || !open->filter.accepts(frame.data, m.station)) return;
+        if (capturing) [[unlikely]]
+            capture_frame(open->capture, frame.data, frame.size);
         receive_through_lookahead(m, *open, packet, frame);
         delivered = true;
     });
@@ -202,6 +205,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         return;
     }
     IndicationScope scope(*m);
+    const bool capturing = m->capturing();
     std::array<std::uint8_t, kMaxFrameSize> scratch;
     bool resources = false;
     // The adapter's counters are added once per indication, not per packet.
@@ -222,6 +226,8 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         LevelState level = level_state(header, my_level);
         resources = resources || NDIS_GET_PACKET_STATUS(packet) == NDIS_STATUS_RESOURCES;
         Frame frame = view_frame(packet, scratch);
+        if (capturing) [[unlikely]]
+            capture_frame(m->capture, frame.data, frame.size);
         if (frame.size < kEthHeaderSize) {
             ++runts;
             if (my_level != 0) header->stack_top = my_level - 1;
@@ -243,6 +249,8 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
             taken = true;
             open->counters.add(Counter::ReceivedPackets);
             open->counters.add(Counter::ReceivedBytes, frame.size);
+            if (capturing) [[unlikely]]
+                capture_frame(open->capture, frame.data, frame.size);
             auto handler = open->protocol->chars.ReceivePacketHandler;
             if (resources || handler == nullptr) {
                 receive_through_lookahead(*m, *open, packet, frame);
@@ -303,6 +311,9 @@ extern "C" VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_
     std::uint64_t bytes = std::uint64_t{HeaderBufferSize} + PacketSize;
     m->counters.add(Counter::ReceivedPackets);
     m->counters.add(Counter::ReceivedBytes, bytes);
+    const bool capturing = m->capturing();
+    if (capturing) [[unlikely]]
+        capture_lookahead(m->capture, HeaderBuffer, HeaderBufferSize, LookaheadBuffer, LookaheadBufferSize, PacketSize);
     bool taken = false;
     m->for_each_open([&](Open* open) {
         if (!open_receives(open)) return;
@@ -313,6 +324,9 @@ extern "C" VOID NdisMEthIndicateReceive(NDIS_HANDLE MiniportAdapterHandle, NDIS_
         taken = true;
         open->counters.add(Counter::ReceivedPackets);
         open->counters.add(Counter::ReceivedBytes, bytes);
+        if (capturing) [[unlikely]]
+            capture_lookahead(open->capture, HeaderBuffer, HeaderBufferSize, LookaheadBuffer, LookaheadBufferSize,
+                              PacketSize);
         ReceiveContext context{ReceiveContext::Source::Lookahead, m};
         context.open = open;
         context.miniport_context = MiniportReceiveContext;

@@ -190,7 +190,10 @@ extern "C" VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET Pac
         }
         return;
     }
-    open->miniport->send_packets(open, PacketArray, accepted);
+    Miniport& m = *open->miniport;
+    if (m.capturing()) [[unlikely]]
+        capture_sends(*open, PacketArray, accepted);
+    m.send_packets(open, PacketArray, accepted);
 }
 
 /* NdisSend (ndis.h) — seed 003 §2.8 — IRQL <= DISPATCH_LEVEL
@@ -216,6 +219,8 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
     }
     open->sends_outstanding.fetch_add(1, std::memory_order_relaxed);
     Miniport& m = *open->miniport;
+    if (m.capturing()) [[unlikely]]
+        capture_sends(*open, &Packet, 1);
     const auto& chars = m.driver->chars;
     if (m.serialized() || chars.SendHandler == nullptr) {
         *Status = NDIS_STATUS_PENDING;

@@ -65,6 +65,9 @@ int run_host(const std::filesystem::path& root, const StartOptions& options,
         service_host.start();
         auto server = std::make_unique<host::ControlServer>(
             root, [&](const nlohmann::json& request) { return service_host.handle(request); });
+        server->add_stream("capture", [&](const nlohmann::json& request, int fd) {
+            service_host.handle_stream(request, fd);
+        });
         server->start();
         std::thread signal_thread([&] {
             int signal = 0;

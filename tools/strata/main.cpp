@@ -59,6 +59,8 @@ void print_json(const nlohmann::json& value) { std::puts(value.dump(2).c_str());
 
 // oid_commands.cpp: oid query|set
 void add_oid_commands(CLI::App& app, Context& context);
+// capture_commands.cpp: capture
+void add_capture_command(CLI::App& app, Context& context);
 
 }  // namespace strata::cli
 
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
     cli::add_host_commands(app, context);
     cli::add_probe_commands(app, context);
     cli::add_oid_commands(app, context);
+    cli::add_capture_command(app, context);
     cli::add_registry_commands(app, context);
     cli::add_demo_command(app, context);
     for (int i = 1; i < argc; ++i) {
