@@ -1,0 +1,170 @@
+/* strata_tap.h — private definitions of the strata_tap protocol driver: configuration, the
+ * binding block, packet reservations and the entry points each file provides (issue 6
+ * deliverable 2; seed 003 §2.3.1.2, §2.4, §2.5, §2.7, §2.8, §2.11, §2.12).
+ *
+ * Concurrency: the TAP's readiness handler runs on the binding's one processor; receive
+ * indications, send completions and status indications arrive on any processor at once.
+ *   StapGlobals.Lock   control path only: the binding list.
+ *   Binding->Lock      the media state and the TAP's carrier, which is set under it so two
+ *                      indications cannot reorder.
+ *   Binding->SendLock  the free send packets, the Stalled flag and the io event handle.
+ *   Binding->RecvLock  the free transfer packets.
+ * Binding->Outstanding counts what must end before the adapter can close (sends in flight,
+ * pended transfers, hang-up work) plus the binding's own reference, dropped by
+ * ProtocolUnbindAdapter before it waits. No lock is held while NDIS is called. */
+#ifndef STRATA_TAP_H
+#define STRATA_TAP_H
+
+#include <ndis.h>
+#include <strata/io_event.h>
+
+#include "tap_linux.h"
+
+/* Like a Windows driver image, strata_tap.sys exports only DriverEntry. */
+#pragma GCC visibility push(hidden)
+
+#define STAP_TAG             0x70615453U /* 'paTS', shows as "STap" in pool listings */
+#define STAP_ETH_HEADER      14
+#define STAP_ETH_ADDRESS     ETH_LENGTH_OF_ADDRESS
+#define STAP_MAX_DATA        1500        /* NDIS's frames end at 1514 bytes */
+#define STAP_FRAME_STRIDE    1536        /* frame memory per packet: a frame and a byte to see overruns */
+#define STAP_SEND_BATCH      32          /* frames one NdisSendPackets carries */
+#define STAP_SEND_ROUNDS     4           /* batches one readiness call reads before yielding */
+#define STAP_MAX_PIECES      32          /* buffers of one received packet written at once */
+#define STAP_NAME_CHARS      64          /* a configured TAP name, kept whole for messages */
+#define STAP_DEVICE_CHARS    96          /* the adapter's device name, for messages */
+#define STAP_LOG_CHARS       200
+
+/* Registry parameters (strata_tap.c documents them). */
+typedef struct _STAP_CONFIG {
+    CHAR TapName[STAP_NAME_CHARS];
+    ULONG PacketFilter;
+    ULONG SendPoolSize;
+    ULONG TransferPoolSize;
+} STAP_CONFIG, *PSTAP_CONFIG;
+
+/* ProtocolReserved of our packets (sends from the TAP, NdisTransferData targets). Each owns one
+ * buffer over its frame memory, chained only while in use (seed §2.5.1). */
+typedef struct _STAP_PACKET_RESERVED {
+    PNDIS_PACKET Next;  /* free list */
+    PNDIS_BUFFER Buffer;
+    PUCHAR Frame;       /* the whole frame; a transfer buffer maps Frame + 14 */
+} STAP_PACKET_RESERVED, *PSTAP_PACKET_RESERVED;
+#define STAP_RESERVED(_Packet) ((PSTAP_PACKET_RESERVED)(_Packet)->ProtocolReserved)
+
+typedef struct _STAP_BINDING {
+    LIST_ENTRY Link;            /* StapGlobals.Bindings */
+    BOOLEAN Listed;
+    CHAR DeviceName[STAP_DEVICE_CHARS];
+    STAP_CONFIG Config;
+
+    NDIS_HANDLE BindingHandle;
+    NDIS_HANDLE BindContext;    /* NdisCompleteBindAdapter's, when the open pended */
+    NDIS_WORK_ITEM BindWorkItem;
+    NDIS_STATUS OpenErrorStatus;
+    UINT MediumIndex;
+    NDIS_EVENT CloseDone;
+    NDIS_STATUS CloseStatus;
+    BOOLEAN CompleteBindOnClose; /* a pended bind failed: the close completion ends it */
+
+    /* Bind-time requests, one at a time at PASSIVE_LEVEL */
+    NDIS_REQUEST Request;
+    NDIS_EVENT RequestDone;
+    NDIS_STATUS RequestStatus;
+
+    /* What the adapter below says about itself */
+    UCHAR MacAddress[STAP_ETH_ADDRESS];
+    ULONG MaximumFrameSize;     /* data bytes after the header: the TAP's MTU */
+
+    /* The TAP */
+    tap_device Tap;
+    NDIS_SPIN_LOCK Lock;
+    NDIS_MEDIA_STATE MediaState; /* Lock */
+    BOOLEAN MediaIndicated;     /* MediaState came from an indication, not the bind's query (Lock) */
+    BOOLEAN CarrierReady;       /* the TAP follows MediaState from now on (Lock) */
+
+    /* Lifetime */
+    volatile BOOLEAN Closing;   /* set under Lock */
+    volatile LONG Outstanding;
+    NDIS_EVENT Idle;            /* set when Outstanding drops to zero */
+    NDIS_WORK_ITEM HangupWork;  /* lets go of a TAP whose device was deleted */
+    volatile LONG HangupScheduled;
+
+    /* TAP -> adapter, under SendLock */
+    NDIS_SPIN_LOCK SendLock;
+    PNDIS_PACKET FreeSends;
+    NDIS_HANDLE IoEvent;        /* NULL once deregistration began */
+    BOOLEAN Stalled;            /* every send packet in flight: the TAP is not watched */
+
+    /* Adapter -> TAP, under RecvLock */
+    NDIS_SPIN_LOCK RecvLock;
+    PNDIS_PACKET FreeTransfers;
+
+    /* Counters (interlocked) */
+    LONG64 volatile FromTap;       /* frames Linux wrote, sent down */
+    LONG64 volatile FromTapDropped; /* runts and frames above the adapter's MTU */
+    LONG64 volatile SendFailures;  /* sends completed with an error */
+    LONG64 volatile ToTap;         /* frames received and written to the TAP */
+    LONG64 volatile ToTapDropped;  /* frames Linux did not take, or no transfer packet */
+
+    /* Resources, from bind to unbind */
+    NDIS_HANDLE SendPacketPool;
+    NDIS_HANDLE TransferPacketPool;
+    NDIS_HANDLE BufferPool;
+    PUCHAR FrameMemory;
+    UINT FrameMemoryBytes;
+} STAP_BINDING, *PSTAP_BINDING;
+
+/* Driver-wide state (strata_tap.c). */
+typedef struct _STAP_GLOBALS {
+    NDIS_HANDLE ProtocolHandle;
+    PDRIVER_OBJECT DriverObject;
+    NDIS_SPIN_LOCK Lock;
+    LIST_ENTRY Bindings;
+    STAP_CONFIG Defaults;       /* Services\strata_tap\Parameters, read by DriverEntry */
+} STAP_GLOBALS;
+extern STAP_GLOBALS StapGlobals;
+
+/* ---- strata_tap.c ------------------------------------------------------------------------- */
+/* Any IRQL <= DISPATCH_LEVEL. One line to the host log (also an event log entry): "<Subject>:
+ * <Line>", or Line alone when Subject is NULL. */
+VOID StapLog(PCSTR Subject, PCSTR Line);
+NDIS_STATUS StapPnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent);
+VOID StapUnloadProtocol(VOID);
+
+/* ---- bind.c: binding and unbinding (§2.4, §2.4.1, §2.4.3.1, §2.11) ------------------------- */
+VOID StapBindAdapter(PNDIS_STATUS Status, NDIS_HANDLE BindContext, PNDIS_STRING DeviceName,
+    PVOID SystemSpecific1, PVOID SystemSpecific2);
+VOID StapOpenAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status, NDIS_STATUS OpenErrorStatus);
+VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE UnbindContext);
+VOID StapCloseAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status);
+VOID StapRequestComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_REQUEST NdisRequest, NDIS_STATUS Status);
+BOOLEAN StapReference(PSTAP_BINDING Binding);
+VOID StapDereference(PSTAP_BINDING Binding);
+
+/* ---- datapath.c: TAP -> NdisSendPackets, receives -> TAP (§2.5.1, §2.7.1, §2.8) ------------ */
+VOID StapTapReady(PVOID Context, ULONG Events);
+VOID StapSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status);
+INT StapReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet);
+NDIS_STATUS StapReceive(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE MacReceiveContext, PVOID HeaderBuffer,
+    UINT HeaderBufferSize, PVOID LookAheadBuffer, UINT LookaheadBufferSize, UINT PacketSize);
+VOID StapTransferDataComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status,
+    UINT BytesTransferred);
+VOID StapReceiveComplete(NDIS_HANDLE ProtocolBindingContext);
+VOID StapHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context);
+/* PASSIVE_LEVEL. Stops watching the TAP: takes the handle under SendLock (so nobody changes its
+ * mask any more) and deregisters it. */
+VOID StapUnwatch(PSTAP_BINDING Binding);
+
+/* ---- status.c: status and reset indications (§2.10, §2.12) --------------------------------- */
+VOID StapStatus(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,
+    UINT StatusBufferSize);
+VOID StapStatusComplete(NDIS_HANDLE ProtocolBindingContext);
+VOID StapResetComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status);
+/* IRQL <= DISPATCH_LEVEL. From now on the TAP's carrier follows the media state; Queried is the
+ * state OID_GEN_MEDIA_CONNECT_STATUS gave, unless an indication came since. */
+VOID StapStartCarrier(PSTAP_BINDING Binding, NDIS_MEDIA_STATE Queried);
+
+#pragma GCC visibility pop
+
+#endif /* STRATA_TAP_H */
