@@ -43,8 +43,11 @@ NDIS_STATUS StrataMRegisterIoEvent(OUT PNDIS_HANDLE IoEventHandle, IN NDIS_HANDL
  * a transmit ring is full and not after. */
 VOID StrataSetIoEventMask(IN NDIS_HANDLE IoEventHandle, IN ULONG Events);
 
-/* IRQL == PASSIVE_LEVEL. Stops watching; on return the handler is not running and will not run
- * again. Call it before closing the descriptor (MiniportHalt, ProtocolUnbindAdapter). */
+/* IRQL == PASSIVE_LEVEL, or DISPATCH_LEVEL inside a handler for an event served by the same
+ * processor (e.g. its own, when the descriptor hangs up for good: hang-ups are reported whatever
+ * the mask). Stops watching; on return the handler is not running (unless the caller is that
+ * handler) and will not run again. Call it before closing the descriptor (MiniportHalt,
+ * ProtocolUnbindAdapter). */
 VOID StrataDeregisterIoEvent(IN NDIS_HANDLE IoEventHandle);
 
 /* IRQL <= DISPATCH_LEVEL. The processor (0-based) that runs the handle's handlers, or

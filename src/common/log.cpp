@@ -53,7 +53,15 @@ const char* level_name(Level level) {
 void set_threshold(Level level) { g_threshold.store(level, std::memory_order_relaxed); }
 Level threshold() noexcept { return g_threshold.load(std::memory_order_relaxed); }
 
+namespace {
+thread_local ThreadCapture* tls_capture = nullptr;
+}  // namespace
+
+ThreadCapture::ThreadCapture() noexcept : outer_(tls_capture) { tls_capture = this; }
+ThreadCapture::~ThreadCapture() { tls_capture = outer_; }
+
 void write(Level level, std::string_view component, std::string_view message) {
+    if (level >= Level::warning && tls_capture != nullptr) tls_capture->last_.assign(message);
     std::string line;
     line.reserve(component.size() + message.size() + 16);
     line.append(level_name(level)).append(" ").append(component).append(": ").append(message);

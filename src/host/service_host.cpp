@@ -1,4 +1,5 @@
 // service_host.cpp — see service_host.h.
+#include "common/log.h"
 #include "host/service_host.h"
 
 #include <unistd.h>
@@ -28,7 +29,12 @@ namespace {
 
 const std::string kServices = std::string(netcfg::kCurrentControlSet) + "\\Services";
 
-std::string status_text(NDIS_STATUS status) { return fmt::format("0x{:08X}", static_cast<unsigned>(status)); }
+// "NDIS_STATUS_RESOURCE_CONFLICT (0xC001001E)", or the hex alone for a value ndis_status.h lacks.
+std::string status_text(NDIS_STATUS status) {
+    std::string hex = fmt::format("0x{:08X}", static_cast<unsigned>(status));
+    std::string name = status_name(status);
+    return name == hex ? hex : name + " (" + hex + ")";
+}
 
 // Probe's exported hooks (probe_hooks.h) from whichever loaded driver exports them: netprobe.inf
 // may give the service any name. A driver with ProbeFindBinding but not the rest is skipped.
@@ -143,10 +149,11 @@ std::vector<std::string> ServiceHost::reconcile() {
             errors.push_back("device " + device.name + ": " + e.what());
             continue;
         }
+        log::ThreadCapture reason;
         NDIS_STATUS status = host_->start_adapter(service, device.instance_key, device.instance_id, nullptr);
         if (status != NDIS_STATUS_SUCCESS) {
             errors.push_back("device " + device.name + ": MiniportInitialize of " + service + " failed with " +
-                             status_text(status));
+                             status_text(status) + (reason.last().empty() ? "" : " (" + reason.last() + ")"));
             continue;
         }
         started_devices_.push_back(device.device_name);

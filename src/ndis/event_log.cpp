@@ -21,6 +21,12 @@ std::string logger_name(PVOID log_handle) {
         return driver->service;
     std::string service = Library::loading_service();
     if (!service.empty()) return service;
+    // A protocol driver's object (documented as the LogHandle): \Driver\<service> names it.
+    const auto* object = static_cast<const DRIVER_OBJECT*>(log_handle);
+    if (object->Size == sizeof(DRIVER_OBJECT) && object->DriverName.Buffer != nullptr) {
+        std::string name = to_utf8(std::u16string_view(object->DriverName.Buffer, object->DriverName.Length / 2));
+        return name.substr(name.find_last_of('\\') + 1);
+    }
     char text[32];
     std::snprintf(text, sizeof text, "%p", log_handle);
     return text;

@@ -122,12 +122,14 @@ extern "C" VOID StrataSetIoEventMask(NDIS_HANDLE IoEventHandle, ULONG Events) {
     ntos::modify_io_watch(event->processor, event->fd, to_epoll(Events), *event);
 }
 
-/* StrataDeregisterIoEvent (strata/io_event.h) — IRQL == PASSIVE_LEVEL */
+/* StrataDeregisterIoEvent (strata/io_event.h) — IRQL == PASSIVE_LEVEL, or DISPATCH_LEVEL on the
+ * processor that serves the event (inside a handler) */
 extern "C" VOID StrataDeregisterIoEvent(NDIS_HANDLE IoEventHandle) {
     constexpr const char* kFunction = "StrataDeregisterIoEvent";
     auto* found = lookup<IoEvent>(IoEventHandle, HandleKind::IoEvent, kFunction);
     if (found == nullptr) return;
-    ntos::irql_at_most(PASSIVE_LEVEL, kFunction, IoEventHandle);
+    // A handler may stop its own processor's events (a TAP that disappeared hangs up for ever).
+    if (ntos::processor_thread_index() != found->processor) ntos::irql_at_most(PASSIVE_LEVEL, kFunction, IoEventHandle);
     std::unique_ptr<IoEvent> event(found);
     ntos::remove_io_watch(event->processor, event->fd);
     HandleTable::instance().erase(IoEventHandle);

@@ -86,6 +86,32 @@ TEST(IoWatch, RemovedWatchIsNeverCalledAgain) {
     EXPECT_EQ(watch.calls.load(), 0);
 }
 
+// A watch whose descriptor hangs up for good removes itself from inside ready().
+struct SelfRemovingWatch final : IoWatch {
+    unsigned processor = 0;
+    int fd = -1;
+    std::atomic<int> calls{0};
+    void ready(unsigned) noexcept override {
+        ++calls;
+        remove_io_watch(processor, fd);
+    }
+};
+
+TEST(IoWatch, WatchMayRemoveItselfFromItsHandler) {
+    ProcessorScope processors(2);
+    EventFd eventfd;
+    SelfRemovingWatch watch;
+    watch.processor = 1;
+    watch.fd = eventfd.fd();
+    add_io_watch(1, eventfd.fd(), EPOLLIN, watch);
+
+    eventfd.signal();  // never drained: a level-triggered watch would run again and again
+    ASSERT_TRUE(wait_until([&] { return watch.calls.load() == 1; }));
+    run_on_processor(1, [] {});
+    run_on_processor(1, [] {});
+    EXPECT_EQ(watch.calls.load(), 1);
+}
+
 TEST(IoWatch, MaskChangeStopsAndRestartsCalls) {
     ProcessorScope processors(2);
     EventFd eventfd;
