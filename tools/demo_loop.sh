@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tools/demo.sh — what `./run demo` shows (issue 3): a driver package installed from INF files
-# and run from the command line. From an empty root: install the loop NIC miniport (Net) and the
+# tools/demo_loop.sh — the demo without root (tools/demo.sh runs it when it cannot build networks):
+# a driver package installed from INF files and run from the command line. From an empty root: install the loop NIC miniport (Net) and the
 # probe protocol (NetTrans), add two loop adapters on one wire, start the host, send probe
 # frames across, print the probe's verdict and `strata stats`, stop.
 set -euo pipefail
