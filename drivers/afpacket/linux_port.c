@@ -1,0 +1,487 @@
+/* linux_port.c — the Linux system calls of the afpacket miniport (issue 6, deliverable 1; see
+ * linux_port.h): AF_PACKET with PACKET_MMAP rings (TPACKET_V3 both ways: block-based receive,
+ * frame-based transmit as the kernel runs V3 transmit rings since 4.11), interface ioctls,
+ * ethtool and rtnetlink. Nothing here knows NDIS. */
+#define _GNU_SOURCE
+#include "linux_port.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <linux/virtio_net.h>
+#include <linux/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+_Static_assert(AFP_IFNAME_BYTES == IFNAMSIZ, "IFNAMSIZ");
+_Static_assert(AFP_ENODEV == -ENODEV, "ENODEV");
+_Static_assert(AFP_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4 && AFP_GSO_TCPV6 == VIRTIO_NET_HDR_GSO_TCPV6,
+    "VIRTIO_NET_HDR_GSO_ values");
+_Static_assert(AFP_IFF_UP == IFF_UP && AFP_IFF_RUNNING == IFF_RUNNING, "IFF_ values");
+
+/* The transmit frame's data starts where the kernel looks for it without PACKET_TX_HAS_OFF. */
+#define AFP_TX_DATA_OFFSET (TPACKET3_HDRLEN - sizeof(struct sockaddr_ll))
+/* A receive frame size the kernel accepts for the V3 ring's bookkeeping; V3 packs frames of
+ * any size into a block, so it bounds nothing. */
+#define AFP_RX_NOMINAL_FRAME 2048u
+
+/* A datagram socket for the interface ioctls. */
+static int afp_ioctl_socket(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return fd >= 0 ? fd : -errno;
+}
+
+static int afp_name_of(int fd, int ifindex, struct ifreq *ifr)
+{
+    memset(ifr, 0, sizeof(*ifr));
+    ifr->ifr_ifindex = ifindex;
+    return ioctl(fd, SIOCGIFNAME, ifr) == 0 ? 0 : -errno;
+}
+
+/* ifr names the interface; fills the rest of *info. */
+static int afp_fill_info(int fd, struct ifreq *ifr, struct afp_if_info *info)
+{
+    char name[IFNAMSIZ];
+
+    memcpy(name, ifr->ifr_name, IFNAMSIZ);
+    if (ioctl(fd, SIOCGIFINDEX, ifr) != 0)
+        return -errno;
+    info->ifindex = ifr->ifr_ifindex;
+    memcpy(ifr->ifr_name, name, IFNAMSIZ);
+    if (ioctl(fd, SIOCGIFFLAGS, ifr) != 0)
+        return -errno;
+    info->flags = (unsigned short)ifr->ifr_flags;
+    memcpy(ifr->ifr_name, name, IFNAMSIZ);
+    if (ioctl(fd, SIOCGIFMTU, ifr) != 0)
+        return -errno;
+    info->mtu = (uint32_t)ifr->ifr_mtu;
+    memcpy(ifr->ifr_name, name, IFNAMSIZ);
+    if (ioctl(fd, SIOCGIFHWADDR, ifr) != 0)
+        return -errno;
+    if (ifr->ifr_hwaddr.sa_family != ARPHRD_ETHER)
+        return -EPFNOSUPPORT;
+    memcpy(info->mac, ifr->ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+int afp_if_query(const char *ifname, struct afp_if_info *info)
+{
+    struct ifreq ifr;
+    int fd;
+    int result;
+
+    if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ)
+        return -ENODEV;
+    fd = afp_ioctl_socket();
+    if (fd < 0)
+        return fd;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, ifname, strlen(ifname));
+    result = afp_fill_info(fd, &ifr, info);
+    close(fd);
+    return result;
+}
+
+int afp_if_query_index(int ifindex, struct afp_if_info *info)
+{
+    struct ifreq ifr;
+    int fd = afp_ioctl_socket();
+    int result;
+
+    if (fd < 0)
+        return fd;
+    result = afp_name_of(fd, ifindex, &ifr);
+    if (result == 0)
+        result = afp_fill_info(fd, &ifr, info);
+    close(fd);
+    return result == -ENXIO ? -ENODEV : result;
+}
+
+uint32_t afp_if_speed_mbps(int ifindex)
+{
+    struct {
+        struct ethtool_link_settings settings;
+        uint32_t masks[3 * 127]; /* room for any link_mode_masks_nwords */
+    } link;
+    struct ethtool_cmd legacy;
+    struct ifreq ifr;
+    uint32_t speed = 0;
+    int fd = afp_ioctl_socket();
+
+    if (fd < 0)
+        return 0;
+    if (afp_name_of(fd, ifindex, &ifr) != 0)
+        goto Done;
+
+    /* The handshake: the first call says how many mask words the driver wants. */
+    memset(&link, 0, sizeof(link));
+    link.settings.cmd = ETHTOOL_GLINKSETTINGS;
+    ifr.ifr_data = (char *)&link;
+    if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && link.settings.link_mode_masks_nwords < 0) {
+        int8_t words = (int8_t)-link.settings.link_mode_masks_nwords;
+        memset(&link, 0, sizeof(link));
+        link.settings.cmd = ETHTOOL_GLINKSETTINGS;
+        link.settings.link_mode_masks_nwords = words;
+        if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && link.settings.link_mode_masks_nwords > 0) {
+            speed = link.settings.speed;
+            goto Done;
+        }
+    }
+    memset(&legacy, 0, sizeof(legacy));
+    legacy.cmd = ETHTOOL_GSET;
+    ifr.ifr_data = (char *)&legacy;
+    if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+        speed = ethtool_cmd_speed(&legacy);
+Done:
+    close(fd);
+    return speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
+}
+
+int afp_flags_connected(unsigned flags)
+{
+    return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
+}
+
+const char *afp_error_text(int error)
+{
+    switch (-error) {
+    case ENODEV:
+        return "no such interface";
+    case EPFNOSUPPORT:
+        return "not an Ethernet interface";
+    case EPERM:
+    case EACCES:
+        return "packet sockets need CAP_NET_RAW (run the host as root)";
+    case ENETDOWN:
+        return "the interface is down";
+    default:
+        return strerror(-error);
+    }
+}
+
+static int afp_setsockopt_int(int fd, int option, int value)
+{
+    return setsockopt(fd, SOL_PACKET, option, &value, sizeof(value)) == 0 ? 0 : -errno;
+}
+
+int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_config *config)
+{
+    struct tpacket_req3 rx;
+    struct tpacket_req3 tx;
+    struct sockaddr_ll address;
+    uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+    uint32_t tx_block_bytes = config->tx_frame_bytes > page ? config->tx_frame_bytes : page;
+    uint32_t tx_frames_per_block = tx_block_bytes / config->tx_frame_bytes;
+    uint32_t tx_blocks = (config->tx_frame_count + tx_frames_per_block - 1) / tx_frames_per_block;
+    size_t rx_bytes = (size_t)config->rx_block_bytes * config->rx_block_count;
+    size_t tx_bytes = (size_t)tx_block_bytes * tx_blocks;
+    int result;
+    void *map;
+
+    memset(port, 0, sizeof(*port));
+    /* Protocol 0: nothing is received until bind names the interface and ETH_P_ALL. */
+    port->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (port->fd < 0)
+        return -errno;
+
+    if ((result = afp_setsockopt_int(port->fd, PACKET_VERSION, TPACKET_V3)) != 0 ||
+        (result = afp_setsockopt_int(port->fd, PACKET_IGNORE_OUTGOING, 1)) != 0 ||
+        /* A malformed transmit frame is dropped instead of stopping the ring. */
+        (result = afp_setsockopt_int(port->fd, PACKET_LOSS, 1)) != 0 ||
+        (config->qdisc_bypass && (result = afp_setsockopt_int(port->fd, PACKET_QDISC_BYPASS, 1)) != 0))
+        goto Fail;
+    /* Frames keep their offload state (checksum left partial, GSO) instead of the kernel
+     * finishing them; without the option they arrive just as unfinished, only unlabelled. */
+    if (afp_setsockopt_int(port->fd, PACKET_VNET_HDR, 1) == 0)
+        port->vnet_bytes = sizeof(struct virtio_net_hdr);
+
+    memset(&rx, 0, sizeof(rx));
+    rx.tp_block_size = config->rx_block_bytes;
+    rx.tp_block_nr = config->rx_block_count;
+    rx.tp_frame_size = AFP_RX_NOMINAL_FRAME;
+    rx.tp_frame_nr = (config->rx_block_bytes / AFP_RX_NOMINAL_FRAME) * config->rx_block_count;
+    rx.tp_retire_blk_tov = config->rx_block_timeout_ms;
+    if (setsockopt(port->fd, SOL_PACKET, PACKET_RX_RING, &rx, sizeof(rx)) != 0) {
+        result = -errno;
+        goto Fail;
+    }
+    memset(&tx, 0, sizeof(tx));
+    tx.tp_block_size = tx_block_bytes;
+    tx.tp_block_nr = tx_blocks;
+    tx.tp_frame_size = config->tx_frame_bytes;
+    tx.tp_frame_nr = tx_blocks * tx_frames_per_block;
+    if (setsockopt(port->fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) != 0) {
+        result = -errno;
+        goto Fail;
+    }
+
+    map = mmap(NULL, rx_bytes + tx_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, port->fd, 0);
+    if (map == MAP_FAILED) {
+        result = -errno;
+        goto Fail;
+    }
+    port->map = map;
+    port->map_bytes = rx_bytes + tx_bytes;
+    port->rx_ring = port->map;
+    port->rx_block_bytes = config->rx_block_bytes;
+    port->rx_block_count = config->rx_block_count;
+    port->tx_ring = port->map + rx_bytes;
+    port->tx_frame_bytes = config->tx_frame_bytes;
+    port->tx_frame_count = tx.tp_frame_nr;
+    port->tx_data_offset = (uint32_t)AFP_TX_DATA_OFFSET;
+
+    memset(&address, 0, sizeof(address));
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_ALL);
+    address.sll_ifindex = ifindex;
+    if (bind(port->fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+        result = -errno;
+        goto Fail;
+    }
+    port->ifindex = ifindex;
+    return 0;
+
+Fail:
+    afp_port_close(port);
+    return result;
+}
+
+void afp_port_close(struct afp_port *port)
+{
+    if (port->map != NULL)
+        munmap(port->map, port->map_bytes);
+    if (port->fd >= 0)
+        close(port->fd);
+    memset(port, 0, sizeof(*port));
+    port->fd = -1;
+}
+
+int afp_port_membership(struct afp_port *port, int kind, int add, const uint8_t mac[6])
+{
+    struct packet_mreq request;
+
+    memset(&request, 0, sizeof(request));
+    request.mr_ifindex = port->ifindex;
+    switch (kind) {
+    case AFP_MEMBER_MULTICAST:
+        request.mr_type = PACKET_MR_MULTICAST;
+        request.mr_alen = 6;
+        memcpy(request.mr_address, mac, 6);
+        break;
+    case AFP_MEMBER_PROMISC:
+        request.mr_type = PACKET_MR_PROMISC;
+        break;
+    default:
+        request.mr_type = PACKET_MR_ALLMULTI;
+        break;
+    }
+    if (setsockopt(port->fd, SOL_PACKET, add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &request,
+            sizeof(request)) != 0)
+        return -errno;
+    return 0;
+}
+
+int afp_port_take_error(struct afp_port *port)
+{
+    int error = 0;
+    socklen_t length = sizeof(error);
+
+    if (getsockopt(port->fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+        return errno;
+    return error;
+}
+
+uint64_t afp_port_take_drops(struct afp_port *port)
+{
+    struct tpacket_stats_v3 stats;
+    socklen_t length = sizeof(stats);
+
+    memset(&stats, 0, sizeof(stats));
+    if (getsockopt(port->fd, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0)
+        return 0;
+    return stats.tp_drops;
+}
+
+static struct tpacket_block_desc *afp_rx_block(const struct afp_port *port, uint32_t block)
+{
+    return (struct tpacket_block_desc *)(port->rx_ring + (size_t)block * port->rx_block_bytes);
+}
+
+uint32_t afp_rx_block_open(const struct afp_port *port, uint32_t block, struct afp_rx_cursor *cursor)
+{
+    struct tpacket_block_desc *desc = afp_rx_block(port, block);
+
+    if ((__atomic_load_n(&desc->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
+        return 0;
+    cursor->remaining = desc->hdr.bh1.num_pkts;
+    cursor->vnet_bytes = port->vnet_bytes;
+    cursor->next = cursor->remaining != 0 ? (uint8_t *)desc + desc->hdr.bh1.offset_to_first_pkt : NULL;
+    /* A retired block without frames still has to go back; report it as holding one "frame"
+     * the walk will not find, so the caller releases it like any other. */
+    return cursor->remaining != 0 ? cursor->remaining : 1;
+}
+
+uint8_t *afp_rx_next(struct afp_rx_cursor *cursor, uint32_t *length, uint32_t *flags, struct afp_rx_offload *offload)
+{
+    struct tpacket3_hdr *frame = (struct tpacket3_hdr *)cursor->next;
+    uint8_t *data;
+
+    if (frame == NULL || cursor->remaining == 0)
+        return NULL;
+    cursor->remaining--;
+    cursor->next = cursor->remaining != 0 && frame->tp_next_offset != 0 ? (uint8_t *)frame + frame->tp_next_offset
+                                                                          : NULL;
+    *length = frame->tp_snaplen;
+    *flags = 0;
+    if (frame->tp_snaplen < frame->tp_len)
+        *flags |= AFP_RX_TRUNCATED;
+    data = (uint8_t *)frame + frame->tp_mac;
+    memset(offload, 0, sizeof(*offload));
+    if (cursor->vnet_bytes != 0) {
+        struct virtio_net_hdr vnet;
+
+        memcpy(&vnet, data - sizeof(vnet), sizeof(vnet)); /* little-endian, as x86-64 */
+        offload->needs_csum = (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+        offload->csum_start = vnet.csum_start;
+        offload->csum_offset = vnet.csum_offset;
+        switch (vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+        case VIRTIO_NET_HDR_GSO_NONE:
+            break;
+        case VIRTIO_NET_HDR_GSO_TCPV4:
+        case VIRTIO_NET_HDR_GSO_TCPV6:
+        case AFP_GSO_UDP:
+            offload->gso = (uint8_t)(vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
+            offload->gso_size = vnet.gso_size;
+            break;
+        default:
+            offload->gso = AFP_GSO_OTHER;
+            break;
+        }
+    }
+    return data;
+}
+
+void afp_rx_block_release(const struct afp_port *port, uint32_t block)
+{
+    __atomic_store_n(&afp_rx_block(port, block)->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+static struct tpacket3_hdr *afp_tx_header(const struct afp_port *port, uint32_t index)
+{
+    return (struct tpacket3_hdr *)(port->tx_ring + (size_t)index * port->tx_frame_bytes);
+}
+
+uint8_t *afp_tx_frame(const struct afp_port *port, uint32_t index, uint32_t *capacity)
+{
+    struct tpacket3_hdr *header = afp_tx_header(port, index);
+    uint32_t status = __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE);
+
+    if (status & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING))
+        return NULL;
+    *capacity = port->tx_frame_bytes - port->tx_data_offset - port->vnet_bytes;
+    return (uint8_t *)header + port->tx_data_offset + port->vnet_bytes;
+}
+
+void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length)
+{
+    struct tpacket3_hdr *header = afp_tx_header(port, index);
+
+    /* A zero virtio_net_hdr: the frame is finished, nothing for the kernel to offload. */
+    memset((uint8_t *)header + port->tx_data_offset, 0, port->vnet_bytes);
+    header->tp_next_offset = 0;
+    header->tp_len = length + port->vnet_bytes;
+    header->tp_snaplen = length + port->vnet_bytes;
+    __atomic_store_n(&header->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+}
+
+int afp_tx_kick(const struct afp_port *port)
+{
+    if (send(port->fd, NULL, 0, MSG_DONTWAIT) >= 0)
+        return 0;
+    return errno == EAGAIN || errno == ENOBUFS ? 0 : -errno;
+}
+
+int afp_link_open(void)
+{
+    struct sockaddr_nl address;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+    if (fd < 0)
+        return -errno;
+    memset(&address, 0, sizeof(address));
+    address.nl_family = AF_NETLINK;
+    address.nl_groups = RTMGRP_LINK;
+    if (bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+        int error = -errno;
+        close(fd);
+        return error;
+    }
+    return fd;
+}
+
+void afp_link_close(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+/* One RTM_NEWLINK / RTM_DELLINK message; returns AFP_LINK_* bits if it is about ifindex. */
+static unsigned afp_link_message(const struct nlmsghdr *message, int ifindex, struct afp_link_state *state)
+{
+    const struct ifinfomsg *info = NLMSG_DATA(message);
+    const struct rtattr *attribute;
+    int left;
+
+    if (message->nlmsg_len < NLMSG_LENGTH(sizeof(*info)) || info->ifi_index != ifindex)
+        return 0;
+    if (message->nlmsg_type == RTM_DELLINK)
+        return AFP_LINK_DELETED;
+    state->flags = info->ifi_flags;
+    left = (int)message->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*info));
+    for (attribute = IFLA_RTA(info); RTA_OK(attribute, left); attribute = RTA_NEXT(attribute, left)) {
+        if (attribute->rta_type == IFLA_MTU && RTA_PAYLOAD(attribute) >= sizeof(uint32_t))
+            memcpy(&state->mtu, RTA_DATA(attribute), sizeof(uint32_t));
+        else if (attribute->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(attribute) == 6)
+            memcpy(state->mac, RTA_DATA(attribute), 6);
+    }
+    return AFP_LINK_CHANGED;
+}
+
+unsigned afp_link_read(int fd, int ifindex, struct afp_link_state *state)
+{
+    uint8_t buffer[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+    unsigned result = 0;
+
+    for (;;) {
+        const struct nlmsghdr *message;
+        ssize_t got = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT | MSG_TRUNC);
+        int left;
+
+        if (got < 0) {
+            if (errno == ENOBUFS) {
+                result |= AFP_LINK_OVERRUN;
+                continue;
+            }
+            break; /* EAGAIN: read everything */
+        }
+        if ((size_t)got > sizeof(buffer)) {
+            result |= AFP_LINK_OVERRUN;
+            continue;
+        }
+        left = (int)got;
+        for (message = (const struct nlmsghdr *)buffer; NLMSG_OK(message, left); message = NLMSG_NEXT(message, left))
+            if (message->nlmsg_type == RTM_NEWLINK || message->nlmsg_type == RTM_DELLINK)
+                result |= afp_link_message(message, ifindex, state);
+    }
+    return result;
+}

@@ -1,0 +1,310 @@
+/* recv.c — the afpacket adapter's receive side (issue 6, deliverable 1; seed 003 §2.5, §2.7.1):
+ * the walk of the TPACKET_V3 ring's retired blocks, zero-copy packet-array indications,
+ * MiniportReturnPacket and the return of blocks to the kernel.
+ *
+ * The kernel reports the socket readable while the block before the one it fills is ours. When
+ * the handler has walked every retired block but protocols still hold packets of the last one,
+ * that would hold forever: the side "parks" — READABLE is switched off until a block goes back
+ * (from MiniportReturnPacket) or the park timer fires (new blocks may retire meanwhile). The walk
+ * stops at a block we still own: when protocols hold every block the ring is full, the kernel
+ * drops (and counts) frames, and the walk resumes once returns give blocks back. */
+#include "afpacket.h"
+
+/* PASSIVE_LEVEL (MiniportInitialize). The descriptor pools: ReceivePackets that protocols may
+ * keep plus one array's worth for NDIS_STATUS_RESOURCES indications, which come straight back. */
+NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
+{
+    UINT Descriptors = Adapter->Config.ReceivePackets + AFP_INDICATE_BATCH;
+    NDIS_STATUS Status;
+
+    Adapter->RxOutstanding = 1; /* the adapter's own reference, dropped by MiniportHalt */
+    Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK),
+        AFP_TAG);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
+    NdisZeroMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK));
+    /* Receive packets leave protocols the ProtocolReserved space they may use. */
+    NdisAllocatePacketPool(&Status, &Adapter->RxPacketPool, Descriptors, PROTOCOL_RESERVED_SIZE_IN_PACKET);
+    if (Status == NDIS_STATUS_SUCCESS)
+        NdisAllocateBufferPool(&Status, &Adapter->RxBufferPool, Descriptors);
+    if (Status == NDIS_STATUS_SUCCESS) {
+        /* A segment is at most an MTU-sized frame with an 802.1Q tag; cache-line slots. */
+        ULONG Frame = Adapter->Mtu + AFP_ETH_HEADER + 4 > 1518 ? Adapter->Mtu + AFP_ETH_HEADER + 4 : 1518;
+        Adapter->SegmentSlotBytes = (Frame + 63) & ~63U;
+        Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->SegmentArea,
+            AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, AFP_TAG);
+    }
+    if (Status != NDIS_STATUS_SUCCESS) {
+        AfpRxFree(Adapter);
+        return NDIS_STATUS_RESOURCES;
+    }
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* PASSIVE_LEVEL. Frees what AfpRxAllocate allocated, whether it finished or not; every packet
+ * is back by now. */
+VOID AfpRxFree(PAFP_ADAPTER Adapter)
+{
+    if (Adapter->RxBufferPool != NULL)
+        NdisFreeBufferPool(Adapter->RxBufferPool);
+    if (Adapter->RxPacketPool != NULL)
+        NdisFreePacketPool(Adapter->RxPacketPool);
+    if (Adapter->Blocks != NULL)
+        NdisFreeMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK), 0);
+    if (Adapter->SegmentArea != NULL)
+        NdisFreeMemory(Adapter->SegmentArea, AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, 0);
+    Adapter->SegmentArea = NULL;
+    Adapter->RxBufferPool = NULL;
+    Adapter->RxPacketPool = NULL;
+    Adapter->Blocks = NULL;
+}
+
+/* Any IRQL <= DISPATCH_LEVEL. Turns READABLE back on if the receive side is parked. */
+static VOID AfpRxUnpark(PAFP_ADAPTER Adapter)
+{
+    if (InterlockedExchange(&Adapter->RxParked, 0) == 1)
+        AfpUpdatePortMask(Adapter, STRATA_IO_READABLE, 0);
+}
+
+/* Any IRQL <= DISPATCH_LEVEL; any processor. Drops one reference on Block; the last one gives
+ * the block back to the kernel. */
+static VOID AfpRxBlockDereference(PAFP_ADAPTER Adapter, ULONG Block)
+{
+    if (InterlockedDecrement(&Adapter->Blocks[Block].References) != 0)
+        return;
+    afp_rx_block_release(&Adapter->Port, Block);
+    InterlockedExchange(&Adapter->Blocks[Block].Owned, 0); /* after the kernel has it back */
+    if (Adapter->RxParked)
+        AfpRxUnpark(Adapter);
+}
+
+/* DISPATCH_LEVEL. A receive packet whose one buffer maps Length bytes at Data, or NULL when
+ * the pools are empty (they are sized so that this does not happen). */
+static PNDIS_PACKET AfpRxBuildPacket(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR Data, UINT Length)
+{
+    PNDIS_PACKET Packet;
+    PNDIS_BUFFER Buffer;
+    NDIS_STATUS Status;
+
+    NdisAllocatePacket(&Status, &Packet, Adapter->RxPacketPool);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return NULL;
+    NdisAllocateBuffer(&Status, &Buffer, Adapter->RxBufferPool, Data, Length);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        NdisFreePacket(Packet);
+        return NULL;
+    }
+    NdisChainBufferAtFront(Packet, Buffer);
+    NDIS_SET_PACKET_HEADER_SIZE(Packet, AFP_ETH_HEADER);
+    AFP_RX_RESERVED(Packet)->Block = Block;
+    return Packet;
+}
+
+/* Any IRQL <= DISPATCH_LEVEL. Unchains and frees a receive packet that is ours again. */
+static VOID AfpRxFreePacket(PNDIS_PACKET Packet)
+{
+    PNDIS_BUFFER Buffer;
+
+    NdisUnchainBufferAtFront(Packet, &Buffer);
+    if (Buffer != NULL)
+        NdisFreeBuffer(Buffer);
+    NdisFreePacket(Packet);
+}
+
+/* DISPATCH_LEVEL, the io processor. Indicates Count packets of Block. As many as the
+ * ReceivePackets budget allows go up with NDIS_STATUS_SUCCESS (protocols may keep them; every
+ * one comes back through MiniportReturnPacket, perhaps before this call returns); the rest,
+ * last in the array as the RESOURCES rule requires, with NDIS_STATUS_RESOURCES. */
+static VOID AfpRxIndicate(PAFP_ADAPTER Adapter, ULONG Block, PPNDIS_PACKET Packets, UINT Count, ULONG64 Bytes)
+{
+    LONG Budget = (LONG)Adapter->Config.ReceivePackets - (Adapter->RxOutstanding - 1);
+    UINT Keep = Budget <= 0 ? 0 : ((UINT)Budget < Count ? (UINT)Budget : Count);
+    UINT i;
+
+    for (i = 0; i < Count; i++)
+        NDIS_SET_PACKET_STATUS(Packets[i], i < Keep ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES);
+    if (Keep != 0) {
+        InterlockedAdd(&Adapter->RxOutstanding, (LONG)Keep);
+        InterlockedAdd(&Adapter->Blocks[Block].References, (LONG)Keep);
+    }
+    Adapter->RxFrames += Count;
+    Adapter->RxBytes += Bytes;
+    Adapter->RxIndicatedResources += Count - Keep;
+
+    NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
+
+    /* The SUCCESS ones may already be back and reused: only the RESOURCES ones are touched. */
+    for (i = Keep; i < Count; i++)
+        AfpRxFreePacket(Packets[i]);
+}
+
+/* DISPATCH_LEVEL, the io processor. Cuts a GSO frame into MTU-sized frames in the segment
+ * area and indicates them, AFP_INDICATE_BATCH at a time, with NDIS_STATUS_RESOURCES: protocols
+ * copy them before the call returns, so the area is free again for the next batch. */
+static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length,
+    const struct afp_rx_offload *Offload)
+{
+    PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
+    struct afp_gso Gso;
+    int Overflow = 0;
+
+    if (afp_gso_begin(&Gso, Data, Length, Offload) != 0) {
+        Adapter->RxErrors++;
+        return;
+    }
+    for (;;) {
+        ULONG64 Bytes = 0;
+        UINT Count = 0;
+        UINT i;
+
+        while (Count < AFP_INDICATE_BATCH) {
+            PUCHAR Slot = Adapter->SegmentArea + Count * Adapter->SegmentSlotBytes;
+            uint32_t Segment = afp_gso_next(&Gso, Slot, Adapter->SegmentSlotBytes, &Overflow);
+            PNDIS_PACKET Packet;
+
+            if (Segment == 0)
+                break;
+            Packet = AfpRxBuildPacket(Adapter, 0, Slot, Segment);
+            if (Packet == NULL) {
+                Overflow = 1;
+                break;
+            }
+            NDIS_SET_PACKET_STATUS(Packet, NDIS_STATUS_RESOURCES);
+            Packets[Count++] = Packet;
+            Bytes += Segment;
+        }
+        if (Count != 0) {
+            Adapter->RxFrames += Count;
+            Adapter->RxBytes += Bytes;
+            Adapter->RxIndicatedResources += Count;
+            Adapter->RxSegments += Count;
+            NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
+            for (i = 0; i < Count; i++)
+                AfpRxFreePacket(Packets[i]);
+        }
+        if (Count < AFP_INDICATE_BATCH || Overflow)
+            break;
+    }
+    if (Overflow)
+        Adapter->RxErrors++;
+}
+
+/* DISPATCH_LEVEL, the io processor. Indicates every good frame of one block; completes the
+ * checksums and cuts the GSO frames the sender left to offloads. */
+static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_cursor *Cursor)
+{
+    PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
+    UINT Count = 0;
+    ULONG64 Bytes = 0;
+    /* A frame may carry an 802.1Q tag the interface did not strip. */
+    UINT Longest = Adapter->Mtu + AFP_ETH_HEADER + 4;
+    struct afp_rx_offload Offload;
+    uint32_t Length;
+    uint32_t Flags;
+    PUCHAR Data;
+
+    while ((Data = afp_rx_next(Cursor, &Length, &Flags, &Offload)) != NULL) {
+        PNDIS_PACKET Packet;
+
+        if ((Flags & AFP_RX_TRUNCATED) != 0 || Length < AFP_ETH_HEADER) {
+            Adapter->RxErrors++;
+            continue;
+        }
+        if (Offload.gso != AFP_GSO_NONE) {
+            /* In order: what is batched goes up before the segments. */
+            if (Count != 0)
+                AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
+            Count = 0;
+            Bytes = 0;
+            AfpRxIndicateSegments(Adapter, Data, Length, &Offload);
+            continue;
+        }
+        if (Length > Longest) {
+            Adapter->RxErrors++;
+            continue;
+        }
+        /* The ring is ours until the block goes back: the checksum is finished in place. */
+        if (Offload.needs_csum && afp_csum_complete(Data, Length, Offload.csum_start, Offload.csum_offset) == 0)
+            Adapter->RxChecksummed++;
+        Packet = AfpRxBuildPacket(Adapter, Block, Data, Length);
+        if (Packet == NULL) {
+            Adapter->RxErrors++;
+            continue;
+        }
+        Packets[Count++] = Packet;
+        Bytes += Length;
+        if (Count == AFP_INDICATE_BATCH) {
+            AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
+            Count = 0;
+            Bytes = 0;
+        }
+    }
+    if (Count != 0)
+        AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
+}
+
+/* DISPATCH_LEVEL, the io processor (AfpPortEvent). Walks the blocks the kernel retired, in
+ * ring order, at most AFP_RX_BLOCKS_PER_EVENT per call (readiness brings us back for more). */
+VOID AfpRxService(PAFP_ADAPTER Adapter)
+{
+    ULONG Walked;
+    ULONG Last;
+
+    for (Walked = 0; Walked < AFP_RX_BLOCKS_PER_EVENT; Walked++) {
+        ULONG Block = Adapter->RxNextBlock;
+        struct afp_rx_cursor Cursor;
+
+        if (Adapter->Blocks[Block].Owned || afp_rx_block_open(&Adapter->Port, Block, &Cursor) == 0)
+            break;
+        InterlockedExchange(&Adapter->Blocks[Block].Owned, 1);
+        InterlockedExchange(&Adapter->Blocks[Block].References, 1); /* the walk's own */
+        AfpRxWalkBlock(Adapter, Block, &Cursor);
+        Adapter->RxNextBlock = (Block + 1) % Adapter->Config.RxBlocks;
+        Adapter->RxBlocksWalked++;
+        AfpRxBlockDereference(Adapter, Block);
+    }
+    if (Walked != 0)
+        NdisMEthIndicateReceiveComplete(Adapter->MiniportHandle);
+    if (Walked == AFP_RX_BLOCKS_PER_EVENT)
+        return;
+
+    /* Everything retired is walked. If protocols still hold packets of the last block, the
+     * socket stays readable for it: park until it comes back or the timer looks again. */
+    Last = (Adapter->RxNextBlock + Adapter->Config.RxBlocks - 1) % Adapter->Config.RxBlocks;
+    if (!Adapter->Blocks[Last].Owned)
+        return;
+    InterlockedExchange(&Adapter->RxParked, 1);
+    AfpUpdatePortMask(Adapter, 0, STRATA_IO_READABLE);
+    if (!Adapter->Blocks[Last].Owned)
+        AfpRxUnpark(Adapter); /* it came back while we parked */
+    else
+        NdisMSetTimer(&Adapter->ParkTimer, Adapter->Config.RxBlockTimeoutMs);
+}
+
+/* MiniportReturnPacket (ndis.h) — seed 003 §2.7.1 — DISPATCH_LEVEL; any processor. A packet we
+ * indicated with NDIS_STATUS_SUCCESS comes back: its descriptors go to the pools and its block
+ * loses a reference. The last return during MiniportHalt wakes it (under MaskLock, which
+ * MiniportHalt takes before freeing anything). */
+VOID AfpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet)
+{
+    PAFP_ADAPTER Adapter = (PAFP_ADAPTER)MiniportAdapterContext;
+    ULONG Block = (ULONG)AFP_RX_RESERVED(Packet)->Block;
+
+    AfpRxFreePacket(Packet);
+    AfpRxBlockDereference(Adapter, Block);
+    if (InterlockedDecrement(&Adapter->RxOutstanding) == 0) {
+        NdisAcquireSpinLock(&Adapter->MaskLock);
+        NdisSetEvent(&Adapter->ReturnsIdle);
+        NdisReleaseSpinLock(&Adapter->MaskLock);
+    }
+}
+
+/* The park timer (NdisMInitializeTimer) — DISPATCH_LEVEL. Lets the handler look at the ring
+ * again; it parks once more if nothing changed. */
+VOID AfpParkTimer(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2, PVOID SystemSpecific3)
+{
+    UNREFERENCED_PARAMETER(SystemSpecific1);
+    UNREFERENCED_PARAMETER(SystemSpecific2);
+    UNREFERENCED_PARAMETER(SystemSpecific3);
+    AfpRxUnpark((PAFP_ADAPTER)FunctionContext);
+}
