@@ -2,7 +2,9 @@
 // passthru → xconnect → passthru → afpacket → veth by a `strata start` host pinned to core 0,
 // against the baseline — a plain C++ loop doing the same AF_PACKET I/O without NDIS (wire_io.h)
 // on the same core — measured in the same run. The generator runs on core 1; the sink is the far
-// veth end, whose kernel counts what arrives. Needs root.
+// veth end, whose kernel counts what arrives. Then TCP: iperf3 between two namespaces through
+// afpacket → passthru → strata_tap, against a Linux bridge joining the same veth to a second one
+// into the other namespace. Needs root.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -129,6 +132,98 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
     return rate;
 }
 
+// ---- TCP: iperf3 from namespace A to namespace B ------------------------------------------------
+
+// A network namespace, deleted with what is in it by the destructor.
+class Namespace {
+public:
+    explicit Namespace(std::string name) : name_(std::move(name)) {
+        std::string output;
+        if (shell("ip netns add " + name_, &output) != 0) throw std::runtime_error("ip netns add " + name_ + ": " + output);
+        shell("ip -n " + name_ + " link set lo up");
+    }
+    ~Namespace() { shell("ip netns delete " + name_); }
+    Namespace(const Namespace&) = delete;
+    Namespace& operator=(const Namespace&) = delete;
+    const std::string& name() const { return name_; }
+    int run(const std::string& command, std::string* output = nullptr) const {
+        return shell("ip netns exec " + name_ + " " + command, output);
+    }
+    // Moves `ifname` in and gives it `cidr`.
+    void adopt(const std::string& ifname, const std::string& cidr) const {
+        shell("ip link set " + ifname + " netns " + name_);
+        shell("ip -n " + name_ + " addr add " + cidr + " dev " + ifname);
+        shell("ip -n " + name_ + " link set " + ifname + " up");
+    }
+
+private:
+    std::string name_;
+};
+
+// Gbit/s iperf3 measured from A to B's address (receiver side), or an error.
+double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& address, double seconds, std::string& error) {
+    std::string server_output;
+    std::thread server([&] { b.run("iperf3 -s -1 -B " + address, &server_output); });
+    std::string output;
+    int code = 1;
+    for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
+        output.clear();
+        code = a.run("iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
+        if (code != 0 && output.find("Connection refused") == std::string::npos) break;
+        if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server is not listening yet
+    }
+    server.join();
+    std::size_t sum = output.find("\"sum_received\"");
+    std::size_t bps = sum == std::string::npos ? sum : output.find("\"bits_per_second\":", sum);
+    if (code != 0 || bps == std::string::npos) {
+        error = "iperf3: " + output.substr(0, 300);
+        return 0;
+    }
+    return std::stod(output.substr(bps + 18)) / 1e9;
+}
+
+struct TcpResult {
+    double stack_gbps = 0;
+    double bridge_gbps = 0;
+    std::string error;
+};
+
+TcpResult measure_tcp(const Options& options, const std::string& tag) {
+    TcpResult result;
+    Namespace a(tag + "A"), b(tag + "B");
+    Veth wire(tag + "w", tag + "a");
+    a.adopt(wire.far(), "198.18.50.1/24");
+    {
+        Cli cli(options.driver_dir);
+        std::string tap = tag + "t";
+        for (std::string step : {"install " + cli.inf("netafpacket.inf"), "install " + cli.inf("netpassthru.inf"),
+                                 "install " + cli.inf("netstrata_tap.inf"),
+                                 "reg add 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\strata_tap\\Parameters' /v TapName "
+                                 "/t REG_SZ /d " + tap,
+                                 "device add strata_afpacket --name tcp-wire --param Interface=" + wire.near(),
+                                 std::string("start")}) {
+            result.error = cli.run(step);
+            if (!result.error.empty()) return result;
+        }
+        for (int i = 0; i < 100 && !std::filesystem::exists("/sys/class/net/" + tap); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strata_tap binds after start returns
+        b.adopt(tap, "198.18.50.2/24");
+        result.stack_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, result.error);
+        if (!result.error.empty()) return result;
+    }
+    Veth other(tag + "x", tag + "b");
+    b.adopt(other.far(), "198.18.50.3/24");
+    std::string bridge = tag + "br";
+    shell("ip link add " + bridge + " type bridge");
+    shell("sysctl -qw net.ipv6.conf." + bridge + ".disable_ipv6=1");
+    shell("ip link set " + wire.near() + " master " + bridge);
+    shell("ip link set " + other.near() + " master " + bridge);
+    shell("ip link set " + bridge + " up");
+    result.bridge_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, result.error);
+    shell("ip link delete " + bridge);
+    return result;
+}
+
 void emit(const Options& options, const char* driver, const Rate& stack, const Rate& baseline) {
     double ratio = baseline.mpps > 0 ? stack.mpps / baseline.mpps : 0;
     if (options.json) {
@@ -184,6 +279,19 @@ int run_wire(const Options& options) {
             }
             emit(options, driver, stack, base);
         }
+        TcpResult tcp = measure_tcp(options, tag);
+        if (!tcp.error.empty()) {
+            std::fprintf(stderr, "strata-bench wire: tcp: %s\n", tcp.error.c_str());
+            return 1;
+        }
+        double ratio = tcp.bridge_gbps > 0 ? tcp.stack_gbps / tcp.bridge_gbps : 0;
+        if (options.json)
+            std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"gbps\":%.3f,"
+                        "\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,\"seconds\":%.1f}\n",
+                        tcp.stack_gbps, tcp.bridge_gbps, ratio, options.seconds);
+        else
+            std::printf("tcp        %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   ratio %.3f\n",
+                        tcp.stack_gbps, tcp.bridge_gbps, ratio);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "strata-bench wire: %s\n", e.what());
         return 1;
