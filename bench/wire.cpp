@@ -1,5 +1,5 @@
 // wire.cpp — `strata-bench wire` (issue 6 item 6): 64-byte frames forwarded veth → afpacket →
-// passthru → xconnect → passthru → afpacket → veth by a `strata start` host pinned to core 0,
+// passthru → xconnect → passthru → afpacket → veth by a one-processor `strata start` host pinned to core 0,
 // against the baseline — a plain C++ loop doing the same AF_PACKET I/O without NDIS (wire_io.h)
 // on the same core — measured in the same run. The generator runs on core 1; the sink is the far
 // veth end, whose kernel counts what arrives. Then TCP: iperf3 between two namespaces through
@@ -121,7 +121,7 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
         rate.error = cli.run(step);
         if (!rate.error.empty()) return rate;
     }
-    rate.error = cli.run("start --json", &output);
+    rate.error = cli.run("start --processors 1 --json", &output);
     if (!rate.error.empty()) return rate;
     pid_t pid = host_pid(output);
     if (pid <= 0) {

@@ -3,7 +3,9 @@
  * sends every frame received on one out of the other, like a patch cable between two NICs.
  * Forwarding borrows the received packet's buffer chain in a descriptor of our own (the DDK
  * passthru technique), so a frame is never copied unless its miniport indicated it with
- * NDIS_STATUS_RESOURCES (seed 003 §2.5, §2.7.1, §2.8). */
+ * NDIS_STATUS_RESOURCES (seed 003 §2.5, §2.7.1, §2.8). Frames going out of a port are gathered
+ * per processor and sent as one array by a DPC that runs once the current receive run is over, so
+ * the miniport below sees batches (one doorbell per array) rather than single packets. */
 #include <ndis.h>
 
 #define XC_TAG 'cxtS'
@@ -11,6 +13,16 @@
 #define XC_POOL 1024     /* descriptors per port: forwarded frames in flight */
 #define XC_COPIES 64     /* per port: frames indicated with NDIS_STATUS_RESOURCES, copied */
 #define XC_MAX_FRAME 1514
+#define XC_BATCH 64      /* packets one NdisSendPackets carries */
+#define XC_CPUS 64       /* processors with a send queue of their own */
+
+/* Frames waiting to go out of a port, gathered on one processor. */
+typedef struct _XC_QUEUE {
+    NDIS_SPIN_LOCK Lock;
+    KDPC Dpc;
+    UINT Count;
+    PNDIS_PACKET Packets[XC_BATCH];
+} XC_QUEUE, *PXC_QUEUE;
 
 typedef struct _XC_PORT {
     NDIS_HANDLE BindingHandle;
@@ -26,6 +38,7 @@ typedef struct _XC_PORT {
     volatile LONG Open;
     UINT MediumIndex;
     LONG64 Forwarded, Dropped;
+    XC_QUEUE Queues[XC_CPUS];
 } XC_PORT, *PXC_PORT;
 
 /* ProtocolReserved of our descriptors. */
@@ -79,10 +92,44 @@ static PXC_PORT XcPeerOf(PXC_PORT From)
     return Peer;
 }
 
-/* Sends Packet (already ours) on Peer; the completion returns everything. */
+/* Takes what the queue holds (into Batch) and sends it on Port. */
+static VOID XcFlush(PXC_PORT Port, PXC_QUEUE Queue)
+{
+    PNDIS_PACKET Batch[XC_BATCH];
+    UINT Count;
+
+    NdisAcquireSpinLock(&Queue->Lock);
+    Count = Queue->Count;
+    NdisMoveMemory(Batch, Queue->Packets, Count * sizeof(PNDIS_PACKET));
+    Queue->Count = 0;
+    NdisReleaseSpinLock(&Queue->Lock);
+    if (Count != 0)
+        NdisSendPackets(Port->BindingHandle, Batch, Count);
+}
+
+/* DPC — DISPATCH_LEVEL, after the receive run that queued the frames. */
+static VOID XcFlushDpc(PKDPC Dpc, PVOID Context, PVOID Port, PVOID Unused)
+{
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(Unused);
+    XcFlush((PXC_PORT)Port, (PXC_QUEUE)Context);
+}
+
+/* Queues Packet (already ours, holding a reference on Peer) to go out of Peer; the completion
+ * returns everything. A full queue goes at once; otherwise the first frame queues the DPC. */
 static VOID XcSend(PXC_PORT Peer, PNDIS_PACKET Packet)
 {
-    NdisSendPackets(Peer->BindingHandle, &Packet, 1);
+    PXC_QUEUE Queue = &Peer->Queues[KeGetCurrentProcessorNumber() % XC_CPUS];
+    UINT Count;
+
+    NdisAcquireSpinLock(&Queue->Lock);
+    Queue->Packets[Queue->Count++] = Packet;
+    Count = Queue->Count;
+    NdisReleaseSpinLock(&Queue->Lock);
+    if (Count == XC_BATCH)
+        XcFlush(Peer, Queue);
+    else if (Count == 1)
+        KeInsertQueueDpc(&Queue->Dpc, Peer, NULL);
 }
 
 /* A copy of a frame indicated with NDIS_STATUS_RESOURCES (or as lookahead) from Peer's spares. */
@@ -225,6 +272,8 @@ static VOID XcSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Pack
 
 static VOID XcFreePort(PXC_PORT Port)
 {
+    UINT i;
+
     while (Port->FreeCopies != NULL) {
         PNDIS_PACKET Copy = Port->FreeCopies;
         PNDIS_BUFFER Buffer;
@@ -241,6 +290,8 @@ static VOID XcFreePort(PXC_PORT Port)
     if (Port->PacketPool != NULL)
         NdisFreePacketPool(Port->PacketPool);
     NdisFreeSpinLock(&Port->CopyLock);
+    for (i = 0; i < XC_CPUS; i++)
+        NdisFreeSpinLock(&Port->Queues[i].Lock);
     NdisFreeMemory(Port, sizeof(*Port), 0);
 }
 
@@ -257,6 +308,11 @@ static PXC_PORT XcAllocatePort(VOID)
     NdisAllocateSpinLock(&Port->CopyLock);
     NdisInitializeEvent(&Port->Done);
     NdisInitializeEvent(&Port->Idle);
+    for (i = 0; i < XC_CPUS; i++) {
+        NdisAllocateSpinLock(&Port->Queues[i].Lock);
+        KeInitializeDpc(&Port->Queues[i].Dpc, XcFlushDpc, &Port->Queues[i]);
+        KeSetTargetProcessorDpc(&Port->Queues[i].Dpc, (CCHAR)(i % (UINT)NdisSystemProcessorCount()));
+    }
     NdisAllocatePacketPool(&Status, &Port->PacketPool, XC_POOL + XC_COPIES, sizeof(XC_RESERVED));
     if (Status == NDIS_STATUS_SUCCESS)
         NdisAllocateBufferPool(&Status, &Port->BufferPool, XC_COPIES);
@@ -416,6 +472,8 @@ static VOID XcUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingCont
     InterlockedExchange(&Port->Open, FALSE);
     XcDereference(Port);
     NdisWaitEvent(&Port->Idle, 0);
+    /* A flush that found its queue already sent by a full batch may still be queued. */
+    KeFlushQueuedDpcs();
     DbgPrint("xconnect: port closing, %lld forwarded out of it, %lld dropped\n", (long long)Port->Forwarded,
         (long long)Port->Dropped);
     NdisResetEvent(&Port->Done);
