@@ -163,12 +163,14 @@ private:
 // Gbit/s iperf3 measured from A to B's address (receiver side), or an error.
 double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& address, double seconds, std::string& error) {
     std::string server_output;
-    std::thread server([&] { b.run("iperf3 -s -1 -B " + address, &server_output); });
+    // Bounded, so a path that carries nothing fails the run instead of hanging it.
+    std::string limit = "timeout " + std::to_string(static_cast<int>(seconds) + 20) + " ";
+    std::thread server([&] { b.run(limit + "iperf3 -s -1 -B " + address, &server_output); });
     std::string output;
     int code = 1;
     for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
         output.clear();
-        code = a.run("iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
+        code = a.run(limit + "iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
         if (code != 0 && output.find("Connection refused") == std::string::npos) break;
         if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server is not listening yet
     }
@@ -209,7 +211,10 @@ TcpResult measure_tcp(const Options& options, const std::string& tag) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strata_tap binds after start returns
         b.adopt(tap, "198.18.50.2/24");
         result.stack_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, result.error);
-        if (!result.error.empty()) return result;
+        if (!result.error.empty()) {
+            result.error = "through the stack: " + result.error;
+            return result;
+        }
     }
     Veth other(tag + "x", tag + "b");
     b.adopt(other.far(), "198.18.50.3/24");
@@ -220,6 +225,7 @@ TcpResult measure_tcp(const Options& options, const std::string& tag) {
     shell("ip link set " + other.near() + " master " + bridge);
     shell("ip link set " + bridge + " up");
     result.bridge_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, result.error);
+    if (!result.error.empty()) result.error = "through the bridge: " + result.error;
     shell("ip link delete " + bridge);
     return result;
 }

@@ -14,6 +14,7 @@ static VOID StapReadConfiguration(PNDIS_STRING ProtocolSection, PSTAP_CONFIG Con
 {
     NDIS_STRING TapName = NDIS_STRING_CONST("TapName");
     NDIS_STRING PacketFilter = NDIS_STRING_CONST("PacketFilter");
+    NDIS_STRING MaximumFrameSize = NDIS_STRING_CONST("MaximumFrameSize");
     PNDIS_CONFIGURATION_PARAMETER Value;
     NDIS_HANDLE ConfigHandle = NULL;
     NDIS_STATUS Status;
@@ -41,6 +42,10 @@ static VOID StapReadConfiguration(PNDIS_STRING ProtocolSection, PSTAP_CONFIG Con
     if (Status == NDIS_STATUS_SUCCESS &&
         (Value->ParameterType == NdisParameterInteger || Value->ParameterType == NdisParameterHexInteger))
         Config->PacketFilter = Value->ParameterData.IntegerData;
+    NdisReadConfiguration(&Status, &Value, ConfigHandle, &MaximumFrameSize, NdisParameterInteger);
+    if (Status == NDIS_STATUS_SUCCESS && Value->ParameterType == NdisParameterInteger &&
+        Value->ParameterData.IntegerData >= 576 && Value->ParameterData.IntegerData <= STAP_JUMBO_DATA)
+        Config->MaximumFrameSize = Value->ParameterData.IntegerData;
     NdisCloseConfiguration(ConfigHandle);
 }
 
@@ -108,7 +113,8 @@ static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
     NDIS_STATUS Status;
     UINT i;
 
-    Binding->FrameMemoryBytes = Frames * STAP_FRAME_STRIDE;
+    Binding->FrameStride = (Config->MaximumFrameSize + STAP_ETH_HEADER + 1 + 63) & ~63u;
+    Binding->FrameMemoryBytes = Frames * Binding->FrameStride;
     Status = NdisAllocateMemoryWithTag((PVOID *)&Binding->FrameMemory, Binding->FrameMemoryBytes, STAP_TAG);
     if (Status != NDIS_STATUS_SUCCESS)
         goto Fail;
@@ -123,14 +129,14 @@ static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
     if (Status != NDIS_STATUS_SUCCESS)
         goto Fail;
     for (i = 0; i < Frames; i++) {
-        PUCHAR Frame = Binding->FrameMemory + (SIZE_T)i * STAP_FRAME_STRIDE;
+        PUCHAR Frame = Binding->FrameMemory + (SIZE_T)i * Binding->FrameStride;
 
         if (i < Config->SendPoolSize)
-            Status = StapAllocatePacket(Binding, Binding->SendPacketPool, Frame, 0, STAP_FRAME_STRIDE,
+            Status = StapAllocatePacket(Binding, Binding->SendPacketPool, Frame, 0, Binding->FrameStride,
                 &Binding->FreeSends);
         else
             Status = StapAllocatePacket(Binding, Binding->TransferPacketPool, Frame, STAP_ETH_HEADER,
-                STAP_FRAME_STRIDE - STAP_ETH_HEADER, &Binding->FreeTransfers);
+                Binding->FrameStride - STAP_ETH_HEADER, &Binding->FreeTransfers);
         if (Status != NDIS_STATUS_SUCCESS)
             goto Fail;
     }
@@ -307,8 +313,8 @@ static NDIS_STATUS StapFinishBind(PSTAP_BINDING Binding)
         Status = StapDoRequest(Binding, NdisRequestQueryInformation, OID_GEN_MAXIMUM_FRAME_SIZE,
             &Binding->MaximumFrameSize, sizeof(Binding->MaximumFrameSize));
     if (Status == NDIS_STATUS_SUCCESS) {
-        if (Binding->MaximumFrameSize > STAP_MAX_DATA)
-            Binding->MaximumFrameSize = STAP_MAX_DATA;
+        if (Binding->MaximumFrameSize > Binding->Config.MaximumFrameSize)
+            Binding->MaximumFrameSize = Binding->Config.MaximumFrameSize;
         /* An adapter that does not report its media state is taken as connected. */
         if (StapDoRequest(Binding, NdisRequestQueryInformation, OID_GEN_MEDIA_CONNECT_STATUS, &Media,
                 sizeof(Media)) != NDIS_STATUS_SUCCESS)

@@ -258,7 +258,7 @@ NDIS_STATUS StapReceive(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE MacRecei
         StapWriteToTap(Binding, Pieces, PacketSize != 0 ? 2 : 1, STAP_ETH_HEADER + PacketSize);
         return NDIS_STATUS_SUCCESS;
     }
-    if (PacketSize > STAP_FRAME_STRIDE - STAP_ETH_HEADER || !StapReference(Binding)) {
+    if (PacketSize > Binding->FrameStride - STAP_ETH_HEADER || !StapReference(Binding)) {
         InterlockedIncrement64(&Binding->ToTapDropped);
         return NDIS_STATUS_NOT_ACCEPTED;
     }

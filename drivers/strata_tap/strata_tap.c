@@ -50,6 +50,10 @@
  *                       suits a TAP enslaved to a Linux bridge.
  *     SendPoolSize      REG_DWORD 16..4096, default 256: packets for frames from the TAP.
  *     TransferPoolSize  REG_DWORD 1..1024, default 32: packets for NdisTransferData.
+ *     MaximumFrameSize  REG_DWORD 576..65521, default 1500: the largest MTU the binding takes
+ *                       from its adapter (OID_GEN_MAXIMUM_FRAME_SIZE) and gives the TAP. Jumbo
+ *                       frames for an adapter whose interface has a large MTU; each of the
+ *                       binding's packets owns this much frame memory.
  *
  * COUNTERS (per binding, in the binding block; `strata stats` shows NDIS's own per binding)
  *     FromTap, FromTapDropped, SendFailures, ToTap, ToTapDropped.
@@ -111,6 +115,7 @@ static VOID StapReadServiceParameters(PUNICODE_STRING RegistryPath, PSTAP_CONFIG
     Config->PacketFilter = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_ALL_MULTICAST | NDIS_PACKET_TYPE_BROADCAST;
     Config->SendPoolSize = 256;
     Config->TransferPoolSize = 32;
+    Config->MaximumFrameSize = STAP_MAX_DATA;
 
     InitializeObjectAttributes(&Attributes, RegistryPath, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, NULL, NULL);
     if (!NT_SUCCESS(ZwOpenKey(&ServiceKey, KEY_READ, &Attributes)))
@@ -138,6 +143,9 @@ static VOID StapReadServiceParameters(PUNICODE_STRING RegistryPath, PSTAP_CONFIG
     if (StapQueryValue(Key, L"TransferPoolSize", &Type, &Number, sizeof(Number), &Length) && Type == REG_DWORD &&
         Length == sizeof(Number) && Number >= 1 && Number <= 1024)
         Config->TransferPoolSize = Number;
+    if (StapQueryValue(Key, L"MaximumFrameSize", &Type, &Number, sizeof(Number), &Length) && Type == REG_DWORD &&
+        Length == sizeof(Number) && Number >= 576 && Number <= STAP_JUMBO_DATA)
+        Config->MaximumFrameSize = Number;
     ZwClose(Key);
 }
 

@@ -26,8 +26,8 @@
 #define STAP_TAG             0x70615453U /* 'paTS', shows as "STap" in pool listings */
 #define STAP_ETH_HEADER      14
 #define STAP_ETH_ADDRESS     ETH_LENGTH_OF_ADDRESS
-#define STAP_MAX_DATA        1500        /* NDIS's frames end at 1514 bytes */
-#define STAP_FRAME_STRIDE    1536        /* frame memory per packet: a frame and a byte to see overruns */
+#define STAP_MAX_DATA        1500        /* MaximumFrameSize's default: Ethernet's MTU */
+#define STAP_JUMBO_DATA      65521       /* MaximumFrameSize's largest value: frames up to 64 KiB */
 #define STAP_SEND_BATCH      32          /* frames one NdisSendPackets carries */
 #define STAP_SEND_ROUNDS     4           /* batches one readiness call reads before yielding */
 #define STAP_MAX_PIECES      32          /* buffers of one received packet written at once */
@@ -41,6 +41,7 @@ typedef struct _STAP_CONFIG {
     ULONG PacketFilter;
     ULONG SendPoolSize;
     ULONG TransferPoolSize;
+    ULONG MaximumFrameSize; /* the largest MTU the binding mirrors; sizes its frame memory */
 } STAP_CONFIG, *PSTAP_CONFIG;
 
 /* ProtocolReserved of our packets (sends from the TAP, NdisTransferData targets). Each owns one
@@ -113,6 +114,7 @@ typedef struct _STAP_BINDING {
     NDIS_HANDLE BufferPool;
     PUCHAR FrameMemory;
     UINT FrameMemoryBytes;
+    UINT FrameStride;      /* frame memory per packet: a whole frame and a byte to see overruns */
 } STAP_BINDING, *PSTAP_BINDING;
 
 /* Driver-wide state (strata_tap.c). */
