@@ -1,7 +1,7 @@
 // wire.cpp — `strata-bench wire` (issue 6 item 6): 64-byte frames forwarded veth → afpacket →
 // passthru → xconnect → passthru → afpacket → veth by a one-processor `strata start` host pinned to core 0,
-// against the baseline — a plain C++ loop doing the same AF_PACKET I/O without NDIS (wire_io.h)
-// on the same core — measured in the same run. The generator runs on core 1; the sink is the far
+// against the baseline — a plain C++ loop doing the same AF_PACKET (or, for afxdp, AF_XDP) I/O
+// without NDIS (wire_io.h, xdp_forwarder.h) on the same core — measured in the same run. The generator runs on core 1; the sink is the far
 // veth end, whose kernel counts what arrives. Then TCP: iperf3 between two namespaces through
 // afpacket → passthru → strata_tap, against a Linux bridge joining the same veth to a second one
 // into the other namespace. Needs root.
@@ -19,6 +19,7 @@
 
 #include "bench.h"
 #include "wire_io.h"
+#include "xdp_forwarder.h"
 
 namespace strata::bench {
 namespace {
@@ -275,15 +276,31 @@ int run_wire(const Options& options) {
             std::printf("{\"bench\":\"wire.baseline\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
                         "\"offered_mpps\":%.3f,\"seconds\":%.1f}\n",
                         base.mpps, base.cpu_ns_per_pkt, base.offered_mpps, options.seconds);
+        // afxdp against the same loop over AF_XDP sockets, when this machine has AF_XDP.
+        Rate xdp_base;
+        if (std::filesystem::exists(options.driver_dir / "netafxdp.inf")) {
+            XdpForwarder plain(in.near(), out.near(), kForwarderCpu);
+            xdp_base = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
+            plain.stop();
+            xdp_base.error = plain.error();
+            if (!xdp_base.error.empty())
+                std::fprintf(stderr, "strata-bench wire: AF_XDP baseline: %s\n", xdp_base.error.c_str());
+            else if (options.json)
+                std::printf("{\"bench\":\"wire.baseline_xdp\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
+                            "\"offered_mpps\":%.3f,\"seconds\":%.1f}\n",
+                            xdp_base.mpps, xdp_base.cpu_ns_per_pkt, xdp_base.offered_mpps, options.seconds);
+        }
         for (const auto& [driver, component, inf] : {std::tuple{"afpacket", "strata_afpacket", "netafpacket.inf"},
                                                      std::tuple{"afxdp", "strata_afxdp", "netafxdp.inf"}}) {
             if (!std::filesystem::exists(options.driver_dir / inf)) continue;
+            const Rate& baseline = std::string(driver) == "afxdp" ? xdp_base : base;
+            if (!baseline.error.empty()) continue;
             Rate stack = measure_stack(options, in, out, component, inf);
             if (!stack.error.empty()) {
                 std::fprintf(stderr, "strata-bench wire: %s: %s\n", driver, stack.error.c_str());
                 continue;
             }
-            emit(options, driver, stack, base);
+            emit(options, driver, stack, baseline);
         }
         TcpResult tcp = measure_tcp(options, tag);
         if (!tcp.error.empty()) {
