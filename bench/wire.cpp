@@ -163,23 +163,26 @@ private:
 
 // Gbit/s iperf3 measured from A to B's address (receiver side), or an error.
 double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& address, double seconds, std::string& error) {
-    std::string server_output;
     // Bounded, so a path that carries nothing fails the run instead of hanging it.
     std::string limit = "timeout " + std::to_string(static_cast<int>(seconds) + 20) + " ";
-    std::thread server([&] { b.run(limit + "iperf3 -s -1 -B " + address, &server_output); });
-    std::string output;
+    std::string output, server_output;
     int code = 1;
-    for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
-        output.clear();
-        code = a.run(limit + "iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
-        if (code != 0 && output.find("Connection refused") == std::string::npos) break;
-        if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server is not listening yet
+    // A one-off server that lost its first client (refused afterwards) is started again.
+    for (int round = 0; round < 3 && code != 0; ++round) {
+        server_output.clear();
+        std::thread server([&] { b.run(limit + "iperf3 -s -1 -B " + address, &server_output); });
+        for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
+            output.clear();
+            code = a.run(limit + "iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
+            if (code != 0 && output.find("Connection refused") == std::string::npos) break;
+            if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // not listening yet
+        }
+        server.join();
     }
-    server.join();
     std::size_t sum = output.find("\"sum_received\"");
     std::size_t bps = sum == std::string::npos ? sum : output.find("\"bits_per_second\":", sum);
     if (code != 0 || bps == std::string::npos) {
-        error = "iperf3: " + output.substr(0, 300);
+        error = "iperf3: " + output.substr(0, 300) + "; server: " + server_output.substr(0, 300);
         return 0;
     }
     return std::stod(output.substr(bps + 18)) / 1e9;
