@@ -145,14 +145,16 @@ PlainForwarder::PlainForwarder(const std::string& from, const std::string& to, u
     });
 }
 
-double PlainForwarder::cpu_seconds() const {
+double thread_cpu_seconds(std::thread& thread) {
     clockid_t clock;
     timespec ts{};
-    if (!thread_.joinable() || ::pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
+    if (!thread.joinable() || ::pthread_getcpuclockid(thread.native_handle(), &clock) != 0 ||
         ::clock_gettime(clock, &ts) != 0)
         return 0;
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
+
+double PlainForwarder::cpu_seconds() const { return thread_cpu_seconds(const_cast<std::thread&>(thread_)); }
 
 PlainForwarder::~PlainForwarder() { stop(); }
 

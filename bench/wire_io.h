@@ -18,6 +18,9 @@ int shell(const std::string& command, std::string* output = nullptr);
 // Pins the calling thread to `cpu`.
 void pin_to_cpu(unsigned cpu);
 
+// CPU seconds `thread` has used so far (0 when it is not running).
+double thread_cpu_seconds(std::thread& thread);
+
 // A veth pair in the root namespace, with IPv6 off so the kernel sends nothing on it; deleted
 // by the destructor.
 class Veth {

@@ -4,10 +4,8 @@
 #include "xdp_forwarder.h"
 
 #include <poll.h>
-#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <xdp/xsk.h>
 
 #include <algorithm>
@@ -75,14 +73,7 @@ void XdpForwarder::stop() {
 
 std::string XdpForwarder::error() const { return failed_.load() ? error_ : std::string(); }
 
-double XdpForwarder::cpu_seconds() const {
-    clockid_t clock;
-    timespec ts{};
-    if (!thread_.joinable() || ::pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
-        ::clock_gettime(clock, &ts) != 0)
-        return 0;
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+double XdpForwarder::cpu_seconds() const { return thread_cpu_seconds(const_cast<std::thread&>(thread_)); }
 
 void XdpForwarder::run() {
     XdpPort in, out;
