@@ -182,8 +182,6 @@ static INT XcReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Pack
             goto DropPeer;
         XcSetCopyLength(Out, Length);
         NdisCopyFromPacketToPacket(Out, 0, Length, Packet, 0, &Copied);
-        XC_RSVD(Out)->Original = NULL;
-        XC_RSVD(Out)->From = Peer;
         XcSend(Peer, Out);
         return 0;
     }
@@ -240,8 +238,6 @@ static NDIS_STATUS XcReceive(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE Mac
     NdisMoveMemory(Frame, HeaderBuffer, HeaderBufferSize);
     NdisMoveMemory(Frame + HeaderBufferSize, LookAheadBuffer, PacketSize);
     XcSetCopyLength(Out, Length);
-    XC_RSVD(Out)->Original = NULL;
-    XC_RSVD(Out)->From = Peer;
     XcSend(Peer, Out);
     return NDIS_STATUS_SUCCESS;
 }
@@ -331,6 +327,8 @@ static PXC_PORT XcAllocatePort(VOID)
             break;
         }
         NdisChainBufferAtFront(Copy, Buffer);
+        XC_RSVD(Copy)->Original = NULL; /* for good: a copy never borrows */
+        XC_RSVD(Copy)->From = Port;
         XC_RSVD(Copy)->NextFree = Port->FreeCopies;
         Port->FreeCopies = Copy;
     }
