@@ -15,6 +15,7 @@
 #include <ndis/ndis_oids.h>
 #include <ndis/ndis_types.h>
 #include <ndis/ndis_packet.h>
+#include <ndis/ndis_task_offload.h>
 #include <ndis/ndis_miniport.h>
 #include <ndis/ndis_protocol.h>
 #include <ndis/ndis_support.h>

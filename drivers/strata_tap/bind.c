@@ -77,6 +77,7 @@ static VOID StapFreeResources(PSTAP_BINDING Binding)
         NdisFreePacketPool(Binding->SendPacketPool);
     if (Binding->FrameMemory != NULL)
         NdisFreeMemory(Binding->FrameMemory, Binding->FrameMemoryBytes, 0);
+    StapFreeLargeFrames(Binding);
     Binding->BufferPool = Binding->TransferPacketPool = Binding->SendPacketPool = NULL;
     Binding->FrameMemory = NULL;
 }
@@ -105,7 +106,8 @@ static NDIS_STATUS StapAllocatePacket(PSTAP_BINDING Binding, NDIS_HANDLE Pool, P
 }
 
 /* PASSIVE_LEVEL. Everything the data path uses, before the adapter opens: send packets over a
- * whole frame each, transfer packets whose buffer maps the frame after its header. */
+ * whole frame each, with room before it for the vnet header, transfer packets whose buffer maps
+ * the frame after its header. */
 static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
 {
     const STAP_CONFIG *Config = &Binding->Config;
@@ -113,7 +115,8 @@ static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
     NDIS_STATUS Status;
     UINT i;
 
-    Binding->FrameStride = (Config->MaximumFrameSize + STAP_ETH_HEADER + 1 + 63) & ~63u;
+    Binding->FrameStride = (STAP_VNET_ROOM + Config->MaximumFrameSize + STAP_ETH_HEADER + 1 + 63) & ~63u;
+    Binding->SendFrameBytes = Binding->FrameStride - STAP_VNET_ROOM - 1;
     Binding->FrameMemoryBytes = Frames * Binding->FrameStride;
     Status = NdisAllocateMemoryWithTag((PVOID *)&Binding->FrameMemory, Binding->FrameMemoryBytes, STAP_TAG);
     if (Status != NDIS_STATUS_SUCCESS)
@@ -132,8 +135,8 @@ static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
         PUCHAR Frame = Binding->FrameMemory + (SIZE_T)i * Binding->FrameStride;
 
         if (i < Config->SendPoolSize)
-            Status = StapAllocatePacket(Binding, Binding->SendPacketPool, Frame, 0, Binding->FrameStride,
-                &Binding->FreeSends);
+            Status = StapAllocatePacket(Binding, Binding->SendPacketPool, Frame + STAP_VNET_ROOM, 0,
+                Binding->FrameStride - STAP_VNET_ROOM, &Binding->FreeSends);
         else
             Status = StapAllocatePacket(Binding, Binding->TransferPacketPool, Frame, STAP_ETH_HEADER,
                 Binding->FrameStride - STAP_ETH_HEADER, &Binding->FreeTransfers);
@@ -214,7 +217,7 @@ static PSTAP_BINDING StapAllocateBinding(PNDIS_STRING DeviceName, PNDIS_STRING P
         return NULL;
     }
     /* The TAP first: a taken or invalid name fails the bind before the adapter is opened. */
-    Result = tap_create(&Binding->Tap, Binding->Config.TapName, 1, 0, Error);
+    Result = tap_create(&Binding->Tap, Binding->Config.TapName, 1, 1, Error);
     if (Result != TAP_OK) {
         StapLog(Binding->DeviceName, Error);
         StapFreeBinding(Binding);
@@ -227,9 +230,7 @@ static PSTAP_BINDING StapAllocateBinding(PNDIS_STRING DeviceName, PNDIS_STRING P
 
 /* ---- requests ------------------------------------------------------------------------------------ */
 
-/* PASSIVE_LEVEL; bind path only, so one request at a time. A query or set on the binding,
- * waiting for ProtocolRequestComplete when it pends. */
-static NDIS_STATUS StapDoRequest(PSTAP_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_OID Oid, PVOID Buffer,
+NDIS_STATUS StapDoRequest(PSTAP_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_OID Oid, PVOID Buffer,
     UINT Length)
 {
     PNDIS_REQUEST Request = &Binding->Request;
@@ -330,6 +331,8 @@ static NDIS_STATUS StapFinishBind(PSTAP_BINDING Binding)
         Status = StapDoRequest(Binding, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &Value,
             sizeof(Value));
     }
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = StapNegotiateOffload(Binding);
     if (Status == NDIS_STATUS_SUCCESS)
         Status = StrataRegisterIoEvent(&IoEvent, Binding->BindingHandle, Binding->Tap.fds[0], STRATA_IO_READABLE,
             StapTapReady, Binding);

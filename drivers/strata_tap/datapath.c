@@ -68,7 +68,6 @@ VOID StapUnwatch(PSTAP_BINDING Binding)
 static BOOLEAN StapSendBatch(PSTAP_BINDING Binding)
 {
     PNDIS_PACKET Packets[STAP_SEND_BATCH];
-    UINT MaxFrame = Binding->MaximumFrameSize + STAP_ETH_HEADER;
     BOOLEAN Drained = FALSE;
     LONG64 Dropped = 0;
     UINT Taken = 0;
@@ -93,7 +92,9 @@ static BOOLEAN StapSendBatch(PSTAP_BINDING Binding)
 
     while (Filled < Taken) {
         PSTAP_PACKET_RESERVED Reserved = STAP_RESERVED(Packets[Filled]);
-        LONG Got = (LONG)tap_read(Binding->Tap.fds[0], Reserved->Frame, MaxFrame + 1);
+        PUCHAR Vnet = Reserved->Frame - STAP_VNET_BYTES;
+        LONG Got = (LONG)tap_read(Binding->Tap.fds[0], Vnet, STAP_VNET_BYTES + Binding->SendFrameBytes + 1);
+        UINT Length = Got > STAP_VNET_BYTES ? (UINT)Got - STAP_VNET_BYTES : 0;
 
         if (Got <= 0) {
             if (Got < 0)
@@ -101,11 +102,12 @@ static BOOLEAN StapSendBatch(PSTAP_BINDING Binding)
             Drained = TRUE;
             break;
         }
-        if ((UINT)Got < STAP_ETH_HEADER || (UINT)Got > MaxFrame) {
+        if (Length < STAP_ETH_HEADER || Length > Binding->SendFrameBytes ||
+            !StapOffloadFromTap(Binding, Packets[Filled], Vnet, Reserved->Frame, Length)) {
             Dropped++;
             continue; /* the packet's frame memory is read into again */
         }
-        NdisAdjustBufferLength(Reserved->Buffer, (UINT)Got);
+        NdisAdjustBufferLength(Reserved->Buffer, Length);
         NdisChainBufferAtFront(Packets[Filled], Reserved->Buffer);
         Filled++;
     }
@@ -160,13 +162,19 @@ VOID StapSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, N
 
 /* ---- adapter -> TAP ------------------------------------------------------------------------------ */
 
-/* IRQL <= DISPATCH_LEVEL. Writes one frame of Length bytes gathered from Count pieces to the TAP
- * and counts it. Linux refuses frames while the TAP is down: those are counted as dropped. */
-static VOID StapWriteToTap(PSTAP_BINDING Binding, const tap_iovec *Pieces, UINT Count, UINT Length)
-{
-    LONG Written = (LONG)tap_write(Binding->Tap.fds[0], Pieces, Count);
+static const UCHAR StapNoOffload[STAP_VNET_BYTES];
 
-    if (Written == (LONG)Length)
+/* IRQL <= DISPATCH_LEVEL. Writes one frame of Length bytes gathered from Pieces[1..Count) to the
+ * TAP, after the vnet header the caller left Pieces[0] for, and counts it. Linux refuses frames
+ * while the TAP is down: those are counted as dropped. */
+static VOID StapWriteToTap(PSTAP_BINDING Binding, tap_iovec *Pieces, UINT Count, UINT Length)
+{
+    LONG Written;
+
+    Pieces[0].base = StapNoOffload;
+    Pieces[0].length = STAP_VNET_BYTES;
+    Written = (LONG)tap_write(Binding->Tap.fds[0], Pieces, Count);
+    if (Written == (LONG)(STAP_VNET_BYTES + Length))
         InterlockedIncrement64(&Binding->ToTap);
     else
         InterlockedIncrement64(&Binding->ToTapDropped);
@@ -178,10 +186,10 @@ static VOID StapWriteToTap(PSTAP_BINDING Binding, const tap_iovec *Pieces, UINT 
 INT StapReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet)
 {
     PSTAP_BINDING Binding = (PSTAP_BINDING)ProtocolBindingContext;
-    tap_iovec Pieces[STAP_MAX_PIECES];
+    tap_iovec Pieces[1 + STAP_MAX_PIECES];
     PNDIS_BUFFER Buffer;
     UINT Total = 0;
-    UINT Count = 0;
+    UINT Count = 1;
 
     NdisQueryPacket(Packet, NULL, NULL, &Buffer, &Total);
     if (Total < STAP_ETH_HEADER) {
@@ -193,7 +201,7 @@ INT StapReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet)
         UINT Length;
 
         NdisQueryBufferSafe(Buffer, &Va, &Length, NormalPagePriority);
-        if (Va == NULL || (Length != 0 && Count == STAP_MAX_PIECES)) {
+        if (Va == NULL || (Length != 0 && Count == ARRAYSIZE(Pieces))) {
             InterlockedIncrement64(&Binding->ToTapDropped);
             return 0;
         }
@@ -216,11 +224,11 @@ static VOID StapTransferDone(PSTAP_BINDING Binding, PNDIS_PACKET Packet, NDIS_ST
     PNDIS_BUFFER Buffer;
 
     if (Status == NDIS_STATUS_SUCCESS) {
-        tap_iovec Piece;
+        tap_iovec Pieces[2];
 
-        Piece.base = Reserved->Frame;
-        Piece.length = STAP_ETH_HEADER + BytesTransferred;
-        StapWriteToTap(Binding, &Piece, 1, (UINT)Piece.length);
+        Pieces[1].base = Reserved->Frame;
+        Pieces[1].length = STAP_ETH_HEADER + BytesTransferred;
+        StapWriteToTap(Binding, Pieces, 2, (UINT)Pieces[1].length);
     } else {
         InterlockedIncrement64(&Binding->ToTapDropped);
     }
@@ -249,13 +257,13 @@ NDIS_STATUS StapReceive(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE MacRecei
     if (HeaderBufferSize != STAP_ETH_HEADER)
         return NDIS_STATUS_NOT_ACCEPTED;
     if (LookaheadBufferSize >= PacketSize) {
-        tap_iovec Pieces[2];
+        tap_iovec Pieces[3];
 
-        Pieces[0].base = HeaderBuffer;
-        Pieces[0].length = STAP_ETH_HEADER;
-        Pieces[1].base = LookAheadBuffer;
-        Pieces[1].length = PacketSize;
-        StapWriteToTap(Binding, Pieces, PacketSize != 0 ? 2 : 1, STAP_ETH_HEADER + PacketSize);
+        Pieces[1].base = HeaderBuffer;
+        Pieces[1].length = STAP_ETH_HEADER;
+        Pieces[2].base = LookAheadBuffer;
+        Pieces[2].length = PacketSize;
+        StapWriteToTap(Binding, Pieces, PacketSize != 0 ? 3 : 2, STAP_ETH_HEADER + PacketSize);
         return NDIS_STATUS_SUCCESS;
     }
     if (PacketSize > Binding->FrameStride - STAP_ETH_HEADER || !StapReference(Binding)) {

@@ -31,6 +31,9 @@
 #define STAP_SEND_BATCH      32          /* frames one NdisSendPackets carries */
 #define STAP_SEND_ROUNDS     4           /* batches one readiness call reads before yielding */
 #define STAP_MAX_PIECES      32          /* buffers of one received packet written at once */
+#define STAP_VNET_BYTES      TAP_VNET_HDR_BYTES /* the virtio_net_hdr before every TAP frame */
+#define STAP_VNET_ROOM       16          /* room before a send frame for the header read with it */
+#define STAP_LARGE_FRAME     (65535 + STAP_ETH_HEADER) /* an IPv4 packet's largest, with its header */
 #define STAP_NAME_CHARS      64          /* a configured TAP name, kept whole for messages */
 #define STAP_DEVICE_CHARS    96          /* the adapter's device name, for messages */
 #define STAP_LOG_CHARS       200
@@ -49,7 +52,8 @@ typedef struct _STAP_CONFIG {
 typedef struct _STAP_PACKET_RESERVED {
     PNDIS_PACKET Next;  /* free list */
     PNDIS_BUFFER Buffer;
-    PUCHAR Frame;       /* the whole frame; a transfer buffer maps Frame + 14 */
+    PUCHAR Frame;       /* the whole frame; a transfer buffer maps Frame + 14; a send frame has
+                           STAP_VNET_ROOM bytes before it for the vnet header */
 } STAP_PACKET_RESERVED, *PSTAP_PACKET_RESERVED;
 #define STAP_RESERVED(_Packet) ((PSTAP_PACKET_RESERVED)(_Packet)->ProtocolReserved)
 
@@ -77,6 +81,15 @@ typedef struct _STAP_BINDING {
     UCHAR MacAddress[STAP_ETH_ADDRESS];
     ULONG MaximumFrameSize;     /* data bytes after the header: the TAP's MTU */
 
+    /* Task offload enabled on the adapter (OID_TCP_TASK_OFFLOAD), set once at bind. Linux is
+     * told (TUNSETOFFLOAD) to leave the same work undone in the frames it writes to the TAP. */
+    NDIS_TASK_TCP_IP_CHECKSUM Checksum; /* the transmit checksums the adapter computes */
+    ULONG LargeSendMaximum;     /* LSO: user data bytes of the largest send; 0 without LSO */
+    ULONG LargeSendMinSegments;
+    UINT SendFrameBytes;        /* the largest frame a send packet holds */
+    PUCHAR LargeMemory;         /* send frames of STAP_LARGE_FRAME bytes once LSO is on */
+    UINT LargeMemoryBytes;
+
     /* The TAP */
     tap_device Tap;
     NDIS_SPIN_LOCK Lock;
@@ -103,7 +116,9 @@ typedef struct _STAP_BINDING {
 
     /* Counters (interlocked) */
     LONG64 volatile FromTap;       /* frames Linux wrote, sent down */
-    LONG64 volatile FromTapDropped; /* runts and frames above the adapter's MTU */
+    LONG64 volatile FromTapDropped; /* runts, frames above the adapter's MTU, offloads it lacks */
+    LONG64 volatile FromTapLarge;  /* of FromTap, large sends the adapter segments */
+    LONG64 volatile FromTapSoftwareChecksums; /* checksums Linux left that we computed */
     LONG64 volatile SendFailures;  /* sends completed with an error */
     LONG64 volatile ToTap;         /* frames received and written to the TAP */
     LONG64 volatile ToTapDropped;  /* frames Linux did not take, or no transfer packet */
@@ -142,6 +157,9 @@ VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, 
 VOID StapCloseAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status);
 VOID StapRequestComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_REQUEST NdisRequest, NDIS_STATUS Status);
 BOOLEAN StapReference(PSTAP_BINDING Binding);
+/* PASSIVE_LEVEL; bind path only, one at a time. A query or set on the binding, waiting for
+ * ProtocolRequestComplete when it pends. */
+NDIS_STATUS StapDoRequest(PSTAP_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_OID Oid, PVOID Buffer, UINT Length);
 VOID StapDereference(PSTAP_BINDING Binding);
 
 /* ---- datapath.c: TAP -> NdisSendPackets, receives -> TAP (§2.5.1, §2.7.1, §2.8) ------------ */
@@ -157,6 +175,17 @@ VOID StapHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context);
 /* PASSIVE_LEVEL. Stops watching the TAP: takes the handle under SendLock (so nobody changes its
  * mask any more) and deregisters it. */
 VOID StapUnwatch(PSTAP_BINDING Binding);
+
+/* ---- offload.c: task offload between the TAP's vnet headers and NDIS (§2.4.3, §2.5) ---------- */
+/* PASSIVE_LEVEL, bind path, after the open. Enables what the adapter offers of checksum and
+ * large-send offload and tells the TAP; without either the binding still works, with Linux doing
+ * the work. NDIS_STATUS_RESOURCES only when large send frames cannot be had. */
+NDIS_STATUS StapNegotiateOffload(PSTAP_BINDING Binding);
+VOID StapFreeLargeFrames(PSTAP_BINDING Binding);
+/* DISPATCH_LEVEL. Turns the vnet header read before a frame of Length bytes into Packet's
+ * per-packet information, or computes in software what the adapter does not; FALSE for a frame
+ * the binding cannot send (counted by the caller). */
+BOOLEAN StapOffloadFromTap(PSTAP_BINDING Binding, PNDIS_PACKET Packet, const UCHAR *Vnet, PUCHAR Frame, UINT Length);
 
 /* ---- status.c: status and reset indications (§2.10, §2.12) --------------------------------- */
 VOID StapStatus(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,

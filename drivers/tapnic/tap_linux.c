@@ -204,6 +204,18 @@ long tap_read(int fd, void *buffer, size_t length)
     }
 }
 
+_Static_assert(TAP_OFFLOAD_CSUM == TUN_F_CSUM && TAP_OFFLOAD_TSO4 == TUN_F_TSO4, "TUN_F_ values");
+
+int tap_set_offload(const tap_device *dev, unsigned flags)
+{
+    unsigned q;
+
+    for (q = 0; q < dev->queues; q++)
+        if (ioctl(dev->fds[q], TUNSETOFFLOAD, (unsigned long)flags) != 0)
+            return -errno;
+    return 0;
+}
+
 long tap_write(int fd, const tap_iovec *pieces, unsigned count)
 {
     for (;;) {

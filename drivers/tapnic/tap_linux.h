@@ -24,6 +24,11 @@ extern "C" {
 #define TAP_VNET_HDR_BYTES 10 /* struct virtio_net_hdr, the kernel's default header size */
 #define TAP_MAX_FILTER     40 /* addresses tap_set_rx_filter takes */
 
+/* tap_set_offload flags (the kernel's TUN_F_ values, checked in tap_linux.c): what Linux may
+ * leave undone in the frames it hands to a TAP with vnet headers. */
+#define TAP_OFFLOAD_CSUM   0x01u /* checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM) */
+#define TAP_OFFLOAD_TSO4   0x02u /* TCP over IPv4 segmentation; needs TAP_OFFLOAD_CSUM */
+
 /* Results of tap_create; the error text names the device and the reason. */
 enum tap_result {
     TAP_OK = 0,
@@ -70,6 +75,9 @@ int tap_set_carrier(const tap_device *dev, int on);
  * multicast frame (TUNSETTXFILTER). 0 or -errno. */
 int tap_set_rx_filter(const tap_device *dev, int accept_all, int all_multicast, const uint8_t *addresses,
                       unsigned count);
+
+/* TUNSETOFFLOAD with TAP_OFFLOAD_* flags; needs vnet headers. 0 or -errno. */
+int tap_set_offload(const tap_device *dev, unsigned flags);
 
 /* Reads one frame: its length, 0 when none is waiting, -errno when the device is gone. A
  * result larger than `length` means the frame did not fit. Never blocks. */
