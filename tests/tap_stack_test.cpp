@@ -95,9 +95,11 @@ bool ready(int fd, short events) {
     return ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kPatience).count())) > 0;
 }
 
-// Sends `total` pattern bytes from namespace A to a listener in namespace B over TCP and reports
-// what arrived. Every wait has a deadline, so a broken stack fails the test instead of hanging it.
-Received tcp_transfer(const std::string& ns_a, const std::string& ns_b, std::uint64_t total) {
+// Sends `total` pattern bytes from namespace A to a listener at `server_address` in namespace B
+// over TCP and reports what arrived. Every wait has a deadline, so a broken stack fails the test
+// instead of hanging it.
+Received tcp_transfer(const std::string& ns_a, const std::string& ns_b, std::uint64_t total,
+                      const char* server_address = kAddressB) {
     Received received;
     constexpr std::uint16_t kPort = 40411;
     int listener = socket_in(ns_b, SOCK_STREAM);
@@ -110,7 +112,7 @@ Received tcp_transfer(const std::string& ns_a, const std::string& ns_b, std::uin
     }
     int on = 1;
     ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in server = address_of(kAddressB, kPort);
+    sockaddr_in server = address_of(server_address, kPort);
     if (::bind(listener, reinterpret_cast<sockaddr*>(&server), sizeof server) != 0 || ::listen(listener, 1) != 0) {
         received.timed_out = true;
         ::close(listener);
@@ -385,6 +387,45 @@ TEST_F(TapStack, TakenTapNamesFailStartWithOneLineAndLeaveNothing) {
     EXPECT_NE(read_file(root_ / "host.log").find("TAP name \"bad name\" is not a valid interface name"),
               std::string::npos);
     EXPECT_FALSE(strata::test::interface_exists(tapnic_name));
+}
+
+// Issue 6 item 6 (TCP with offloads), NDIS 5.1 task offload: strata_tap over passthru over an
+// afpacket adapter enables the checksum and large-send offloads the adapter offers (through
+// passthru, OID_TCP_TASK_OFFLOAD) and lets Linux in B hand its TAP 64 KiB TCP frames; afpacket
+// sends them whole for the kernel to segment. The veth end it sends on has its own offloads off,
+// so the kernel segments and checksums in software and A's TCP checks every segment's checksum:
+// a wrong pseudo-header sum would lose data, not pass unnoticed.
+TEST_F(TapStack, LargeSendsFromTheTapReachTheWireAsValidSegments) {
+    ASSERT_EQ(run({"install", driver_file("netafpacket.inf")}).status, 0);
+    strata::test::VethPair wire;
+    ASSERT_EQ(shell("ethtool -K " + wire.near_end() + " tso off gso off tx off").exit_code, 0)
+        << "needs ethtool (./run installs it)";
+    CliResult added = run({"device", "add", "strata_afpacket", "--name", "w0", "--param", "Interface=" + wire.near_end()});
+    ASSERT_EQ(added.status, 0) << added.err;
+    ASSERT_EQ(run({"reg", "add", kServiceParameters, "/v", "TapName", "/t", "REG_SZ", "/d", tap_b_, "/f"}).status, 0);
+    ns_a_.emplace();
+    ns_a_->adopt(wire.far_end(), std::string(kAddressA) + "/24");
+    start();
+    ns_b_.emplace();
+    ns_b_->adopt(tap_b_, std::string(kAddressB) + "/24");
+    ASSERT_TRUE(carrier_b_is("1"));
+
+    // Linux may now leave checksums and TCP segmentation to the TAP's reader.
+    std::string features = ns_b_->run("ethtool -k " + tap_b_).output;
+    EXPECT_NE(features.find("tcp-segmentation-offload: on"), std::string::npos) << features;
+    EXPECT_NE(features.find("tx-checksumming: on"), std::string::npos) << features;
+
+    expect_ping();
+    Received received = tcp_transfer(ns_b_->name(), ns_a_->name(), 8u << 20, kAddressA);
+    EXPECT_FALSE(received.timed_out);
+    EXPECT_EQ(received.bytes, 8u << 20);
+    EXPECT_EQ(received.mismatches, 0u);
+    // And the other way, where afpacket finishes what A's offloads left before NDIS sees it.
+    expect_tcp(8u << 20);
+
+    CliResult stopped = run({"stop"});
+    EXPECT_EQ(stopped.status, 0) << stopped.err;
+    EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
 }
 
 }  // namespace

@@ -37,6 +37,8 @@
 #define AFP_INDICATE_BATCH        32          /* packets per NdisMIndicateReceivePacket */
 #define AFP_RX_BLOCKS_PER_EVENT   16          /* blocks one handler run walks before yielding */
 #define AFP_TX_CHUNK              64          /* sends completed per batch */
+#define AFP_TX_HEADER_SCRATCH     256         /* a large send's headers, copied to be adjusted */
+#define AFP_LARGE_SEND_MAXIMUM    65535       /* NDIS_TASK_TCP_LARGE_SEND.MaxOffLoadSize */
 #define AFP_DEFAULT_SPEED_MBPS    1000        /* when ethtool does not know the speed */
 #define AFP_HALT_RETURN_WAIT_MS   10000       /* how long MiniportHalt waits for packet returns */
 
@@ -116,8 +118,13 @@ typedef struct _AFP_ADAPTER {
     ULONG64 RxSegments;
     volatile LONG64 RxKernelDrops;
 
+    /* Task offload enabled by OID_TCP_TASK_OFFLOAD (oid.c); read by the send path. */
+    NDIS_TASK_TCP_IP_CHECKSUM TxChecksum; /* the transmit checksums we compute */
+    volatile ULONG LargeSendMaximum;      /* 0: large send off */
+
     /* Transmit side, under TxLock. */
     NDIS_SPIN_LOCK TxLock;
+    UCHAR TxScratch[AFP_TX_HEADER_SCRATCH];
     ULONG TxHead;               /* the next ring frame to fill */
     PNDIS_PACKET TxWaitHead;    /* sends waiting for ring frames, linked with AFP_TX_NEXT */
     PNDIS_PACKET TxWaitTail;
@@ -126,6 +133,8 @@ typedef struct _AFP_ADAPTER {
     ULONG64 TxBytes;
     ULONG64 TxErrors;
     ULONG64 TxQueued;
+    ULONG64 TxLargeSends;       /* large sends the kernel segmented */
+    ULONG64 TxChecksums;        /* frames whose checksum the kernel completed */
     volatile LONG64 TxKickErrors;
     volatile LONG64 MediaIndications;
 } AFP_ADAPTER, *PAFP_ADAPTER;
@@ -177,6 +186,10 @@ NDIS_STATUS AfpQueryInformation(NDIS_HANDLE MiniportAdapterContext, NDIS_OID Oid
     ULONG InformationBufferLength, PULONG BytesWritten, PULONG BytesNeeded);
 NDIS_STATUS AfpSetInformation(NDIS_HANDLE MiniportAdapterContext, NDIS_OID Oid, PVOID InformationBuffer,
     ULONG InformationBufferLength, PULONG BytesRead, PULONG BytesNeeded);
+/* ---- task_offload.c: OID_TCP_TASK_OFFLOAD ----------------------------------------------------- */
+NDIS_STATUS AfpQueryTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, PULONG Written, PULONG Needed);
+NDIS_STATUS AfpSetTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, PULONG Read, PULONG Needed);
+
 /* Refreshes RxKernelDrops from the socket. PASSIVE_LEVEL or the OID path. */
 ULONG64 AfpReadKernelDrops(PAFP_ADAPTER Adapter);
 

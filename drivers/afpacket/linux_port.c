@@ -17,7 +17,9 @@
 #include <linux/sockios.h>
 #include <linux/virtio_net.h>
 #include <linux/if.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -169,9 +171,44 @@ const char *afp_error_text(int error)
     }
 }
 
+_Static_assert(sizeof(struct afp_iovec) == sizeof(struct iovec) &&
+                   offsetof(struct afp_iovec, base) == offsetof(struct iovec, iov_base) &&
+                   offsetof(struct afp_iovec, length) == offsetof(struct iovec, iov_len),
+               "afp_iovec must be a struct iovec");
+
+static int afp_setsockopt_int_level(int fd, int level, int option, int value)
+{
+    return setsockopt(fd, level, option, &value, sizeof(value)) == 0 ? 0 : -errno;
+}
+
 static int afp_setsockopt_int(int fd, int option, int value)
 {
-    return setsockopt(fd, SOL_PACKET, option, &value, sizeof(value)) == 0 ? 0 : -errno;
+    return afp_setsockopt_int_level(fd, SOL_PACKET, option, value);
+}
+
+/* The socket for large sends: a frame of up to 64 KiB does not fit a transmit ring frame, and a
+ * socket with a transmit ring sends only from its ring. It receives nothing (protocol 0). Its
+ * send buffer is large so that only a receiver that stopped taking frames makes it refuse one.
+ * Without it the adapter offers no large send. */
+static void afp_large_open(struct afp_port *port, const struct afp_ring_config *config)
+{
+    struct sockaddr_ll address;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd < 0)
+        return;
+    memset(&address, 0, sizeof(address));
+    address.sll_family = AF_PACKET;
+    address.sll_ifindex = port->ifindex;
+    if (afp_setsockopt_int(fd, PACKET_VNET_HDR, 1) != 0 ||
+        (config->qdisc_bypass && afp_setsockopt_int(fd, PACKET_QDISC_BYPASS, 1) != 0) ||
+        bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0) {
+        close(fd);
+        return;
+    }
+    if (afp_setsockopt_int_level(fd, SOL_SOCKET, SO_SNDBUFFORCE, AFP_LARGE_SNDBUF) != 0)
+        afp_setsockopt_int_level(fd, SOL_SOCKET, SO_SNDBUF, AFP_LARGE_SNDBUF);
+    port->large_fd = fd;
 }
 
 int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_config *config)
@@ -189,6 +226,7 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
     void *map;
 
     memset(port, 0, sizeof(*port));
+    port->large_fd = -1;
     /* Protocol 0: nothing is received until bind names the interface and ETH_P_ALL. */
     port->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (port->fd < 0)
@@ -249,6 +287,8 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
         goto Fail;
     }
     port->ifindex = ifindex;
+    if (port->vnet_bytes != 0)
+        afp_large_open(port, config);
     return 0;
 
 Fail:
@@ -262,8 +302,11 @@ void afp_port_close(struct afp_port *port)
         munmap(port->map, port->map_bytes);
     if (port->fd >= 0)
         close(port->fd);
+    if (port->large_fd >= 0)
+        close(port->large_fd);
     memset(port, 0, sizeof(*port));
     port->fd = -1;
+    port->large_fd = -1;
 }
 
 int afp_port_membership(struct afp_port *port, int kind, int add, const uint8_t mac[6])
@@ -392,16 +435,64 @@ uint8_t *afp_tx_frame(const struct afp_port *port, uint32_t index, uint32_t *cap
     return (uint8_t *)header + port->tx_data_offset + port->vnet_bytes;
 }
 
-void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length)
+/* The virtio_net_hdr for offload (all zero: the frame is finished). */
+static void afp_vnet_fill(struct virtio_net_hdr *vnet, const struct afp_tx_offload *offload)
+{
+    memset(vnet, 0, sizeof(*vnet));
+    if (offload == NULL)
+        return;
+    vnet->flags = offload->needs_csum ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+    vnet->gso_type = offload->gso == AFP_GSO_TCPV4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE;
+    vnet->hdr_len = offload->header_bytes;
+    vnet->gso_size = offload->gso_size;
+    vnet->csum_start = offload->csum_start;
+    vnet->csum_offset = offload->csum_offset;
+}
+
+void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length, const struct afp_tx_offload *offload)
 {
     struct tpacket3_hdr *header = afp_tx_header(port, index);
 
-    /* A zero virtio_net_hdr: the frame is finished, nothing for the kernel to offload. */
-    memset((uint8_t *)header + port->tx_data_offset, 0, port->vnet_bytes);
+    if (port->vnet_bytes != 0) {
+        struct virtio_net_hdr vnet;
+
+        afp_vnet_fill(&vnet, offload);
+        memcpy((uint8_t *)header + port->tx_data_offset, &vnet, sizeof(vnet));
+    }
     header->tp_next_offset = 0;
     header->tp_len = length + port->vnet_bytes;
     header->tp_snaplen = length + port->vnet_bytes;
     __atomic_store_n(&header->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+}
+
+long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload, const struct afp_iovec *pieces,
+    unsigned count)
+{
+    struct iovec iov[1 + AFP_LARGE_PIECES];
+    struct virtio_net_hdr vnet;
+    struct sockaddr_ll address;
+    struct msghdr message;
+    ssize_t sent;
+
+    if (port->large_fd < 0 || count > AFP_LARGE_PIECES)
+        return -EINVAL;
+    afp_vnet_fill(&vnet, offload);
+    iov[0].iov_base = &vnet;
+    iov[0].iov_len = sizeof(vnet);
+    memcpy(iov + 1, pieces, count * sizeof(*pieces));
+    memset(&address, 0, sizeof(address));
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_IP);
+    address.sll_ifindex = port->ifindex;
+    memset(&message, 0, sizeof(message));
+    message.msg_name = &address;
+    message.msg_namelen = sizeof(address);
+    message.msg_iov = iov;
+    message.msg_iovlen = 1 + count;
+    do
+        sent = sendmsg(port->large_fd, &message, MSG_DONTWAIT);
+    while (sent < 0 && errno == EINTR);
+    return sent < 0 ? -errno : (long)(sent - (ssize_t)sizeof(vnet));
 }
 
 int afp_tx_kick(const struct afp_port *port)

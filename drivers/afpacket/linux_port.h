@@ -22,6 +22,15 @@
 #define AFP_IFF_UP       0x1u
 #define AFP_IFF_RUNNING  0x40u
 
+#define AFP_LARGE_PIECES  64          /* buffers of one large send */
+#define AFP_LARGE_SNDBUF  (64 << 20)  /* the large-send socket's send buffer */
+
+/* One piece of a large send (the layout of struct iovec, checked in linux_port.c). */
+struct afp_iovec {
+    const void *base;
+    size_t length;
+};
+
 /* afp_rx_next flags */
 #define AFP_RX_TRUNCATED 0x1u /* the ring slot holds less than the frame */
 
@@ -63,6 +72,7 @@ struct afp_port {
     uint32_t tx_frame_count;
     uint32_t tx_data_offset; /* where a transmit frame's Ethernet header starts */
     uint32_t vnet_bytes;     /* PACKET_VNET_HDR: a virtio_net_hdr before every frame, or 0 */
+    int large_fd;            /* large sends (afp_tx_send_large), or -1: no large send */
 };
 
 /* The walk through one receive block. */
@@ -126,8 +136,14 @@ void afp_rx_block_release(const struct afp_port *port, uint32_t block);
 /* Transmit frame `index`'s data area (where the Ethernet header goes) and its capacity, or NULL
  * while the kernel still owns it. */
 uint8_t *afp_tx_frame(const struct afp_port *port, uint32_t index, uint32_t *capacity);
-/* Hands frame `index` holding `length` bytes to the kernel (TP_STATUS_SEND_REQUEST). */
-void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length);
+/* Hands frame `index` holding `length` bytes to the kernel (TP_STATUS_SEND_REQUEST), with what
+ * it leaves to the kernel's offloads (NULL: nothing; needs PACKET_VNET_HDR). */
+void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length, const struct afp_tx_offload *offload);
+/* Sends one large frame gathered from `count` pieces (at most AFP_LARGE_PIECES) through the
+ * large-send socket at once, for the kernel to segment: its bytes, or -errno (-EAGAIN when the
+ * receiver stopped taking frames). Call afp_tx_kick first so ring frames keep their order. */
+long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload, const struct afp_iovec *pieces,
+    unsigned count);
 /* send(MSG_DONTWAIT): the kernel transmits every posted frame. */
 int afp_tx_kick(const struct afp_port *port);
 

@@ -1,4 +1,5 @@
-/* offload.c — software receive offloads of the afpacket miniport (see offload.h; issue 6,
+/* offload.c — software receive offloads of the afpacket miniport, and the transmit offload
+ * descriptions that let the kernel do NDIS task offload's work (see offload.h; issue 6,
  * deliverable 1). A veth or TAP sender with checksum and segmentation offloads hands the packet
  * socket frames whose L4 checksum is only seeded with the pseudo-header and TCP/UDP frames of up
  * to 64 KiB; NDIS 5.1 protocols expect finished Ethernet frames of at most MTU + 14 bytes.
@@ -183,4 +184,92 @@ uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, int 
     gso->next += chunk;
     gso->index++;
     return total;
+}
+
+/* ---- transmit ------------------------------------------------------------------------------------ */
+
+/* The L3 and L4 offsets and the L4 protocol of an untagged IPv4 or IPv6 (no extension headers)
+ * frame whose first `captured` bytes are at hand. 0 or -1. */
+static int afp_tx_locate(const uint8_t *frame, uint32_t captured, uint32_t *l4, uint8_t *protocol, int *ipv6)
+{
+    uint16_t ethertype;
+
+    if (captured < 14 + 20)
+        return -1;
+    ethertype = afp_get16(frame + 12);
+    if (ethertype == AFP_ETHERTYPE_IPV4) {
+        uint32_t ihl = (uint32_t)(frame[14] & 0x0F) * 4;
+
+        if ((frame[14] >> 4) != 4 || ihl < 20 || captured < 14 + ihl)
+            return -1;
+        *l4 = 14 + ihl;
+        *protocol = frame[14 + 9];
+        *ipv6 = 0;
+        return 0;
+    }
+    if (ethertype == AFP_ETHERTYPE_IPV6 && captured >= 14 + 40) {
+        *l4 = 14 + 40;
+        *protocol = frame[14 + 6];
+        *ipv6 = 1;
+        return 0;
+    }
+    return -1;
+}
+
+int afp_tx_checksum(const uint8_t *frame, uint32_t captured, uint32_t length, struct afp_tx_offload *offload)
+{
+    uint32_t l4;
+    uint8_t protocol;
+    int ipv6;
+
+    memset(offload, 0, sizeof(*offload));
+    if (afp_tx_locate(frame, captured, &l4, &protocol, &ipv6) != 0)
+        return -1;
+    if (protocol == AFP_PROTO_TCP && length >= l4 + 20)
+        offload->csum_offset = 16;
+    else if (protocol == AFP_PROTO_UDP && length >= l4 + 8)
+        offload->csum_offset = 6;
+    else
+        return -1;
+    offload->needs_csum = 1;
+    offload->csum_start = (uint16_t)l4;
+    return 0;
+}
+
+int afp_ipv4_header_checksum(uint8_t *frame, uint32_t captured)
+{
+    uint32_t ihl;
+
+    if (captured < 14 + 20 || afp_get16(frame + 12) != AFP_ETHERTYPE_IPV4)
+        return -1;
+    ihl = (uint32_t)(frame[14] & 0x0F) * 4;
+    if (ihl < 20 || captured < 14 + ihl)
+        return -1;
+    afp_put16(frame + 14 + 10, 0);
+    afp_put16(frame + 14 + 10, (uint16_t)~afp_fold(afp_sum(frame + 14, ihl, 0)));
+    return 0;
+}
+
+int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss, struct afp_tx_offload *offload)
+{
+    uint32_t l4, tcp_bytes;
+    uint8_t protocol;
+    int ipv6;
+
+    memset(offload, 0, sizeof(*offload));
+    if (mss == 0 || mss > 0xFFFF || length > 0xFFFF + 14 ||
+        afp_tx_locate(headers, captured, &l4, &protocol, &ipv6) != 0 || ipv6 || protocol != AFP_PROTO_TCP ||
+        captured < l4 + 20)
+        return -1;
+    tcp_bytes = (uint32_t)(headers[l4 + 12] >> 4) * 4;
+    if (tcp_bytes < 20 || captured < l4 + tcp_bytes || length <= l4 + tcp_bytes)
+        return -1;
+    afp_put16(headers + l4 + 16, afp_fold((uint64_t)afp_get16(headers + l4 + 16) + (length - l4)));
+    offload->needs_csum = 1;
+    offload->gso = AFP_GSO_TCPV4;
+    offload->header_bytes = (uint16_t)(l4 + tcp_bytes);
+    offload->gso_size = (uint16_t)mss;
+    offload->csum_start = (uint16_t)l4;
+    offload->csum_offset = 16;
+    return 0;
 }

@@ -50,6 +50,28 @@ int afp_gso_begin(struct afp_gso *gso, const uint8_t *frame, uint32_t length, co
  * not fit capacity (then *overflow is set). */
 uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, int *overflow);
 
+/* ---- transmit: what a frame leaves to the kernel (its virtio_net_hdr) ---------------------------- */
+
+struct afp_tx_offload {
+    uint8_t needs_csum;    /* the kernel completes the L4 checksum at csum_start + csum_offset */
+    uint8_t gso;           /* AFP_GSO_NONE, or AFP_GSO_TCPV4 for a large send */
+    uint16_t header_bytes; /* Ethernet, IP and TCP headers: what every segment repeats */
+    uint16_t gso_size;     /* payload bytes per segment */
+    uint16_t csum_start;
+    uint16_t csum_offset;
+};
+
+/* A frame (at least its headers in `frame`, `length` bytes in all) whose TCP or UDP checksum
+ * field holds the pseudo-header sum, as an NDIS transport leaves it for checksum offload: fills
+ * *offload so the kernel finishes it. IPv4, or IPv6 without extension headers. 0 or -1. */
+int afp_tx_checksum(const uint8_t *frame, uint32_t captured, uint32_t length, struct afp_tx_offload *offload);
+/* Recomputes the IPv4 header checksum of the frame's IP header. 0, or -1 when not IPv4. */
+int afp_ipv4_header_checksum(uint8_t *frame, uint32_t captured);
+/* An NDIS 5.1 large send of `length` bytes whose headers are in headers[0, captured): fills
+ * *offload for TCP segmentation into mss-byte segments and adds the TCP length to the checksum
+ * field's pseudo-header sum (NDIS leaves it out, the kernel expects it). 0 or -1. */
+int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss, struct afp_tx_offload *offload);
+
 #pragma GCC visibility pop
 
 #endif /* AFPACKET_OFFLOAD_H */

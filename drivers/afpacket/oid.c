@@ -40,6 +40,7 @@ static const NDIS_OID AfpSupportedOids[] = {
     OID_802_3_RCV_ERROR_ALIGNMENT,
     OID_802_3_XMIT_ONE_COLLISION,
     OID_802_3_XMIT_MORE_COLLISIONS,
+    OID_TCP_TASK_OFFLOAD,
 };
 
 /* The packet filter bits an Ethernet NIC honours; others are refused. */
@@ -205,6 +206,8 @@ static NDIS_STATUS AfpQuery(PAFP_ADAPTER Adapter, NDIS_OID Oid, PVOID Buffer, UL
     case OID_802_3_MAXIMUM_LIST_SIZE:
         Value = AFP_MAX_MULTICAST;
         break;
+    case OID_TCP_TASK_OFFLOAD:
+        return AfpQueryTaskOffload(Adapter, Buffer, Length, Written, Needed);
     default:
         *Written = 0;
         *Needed = 0;
@@ -333,6 +336,9 @@ static NDIS_STATUS AfpSet(PAFP_ADAPTER Adapter, NDIS_OID Oid, PVOID Buffer, ULON
             return NDIS_STATUS_ADAPTER_REMOVED;
         *Read = Length;
         return AfpSetMulticastList(Adapter, (const UCHAR *)Buffer, Length / AFP_ETH_ADDRESS);
+
+    case OID_TCP_TASK_OFFLOAD:
+        return AfpSetTaskOffload(Adapter, Buffer, Length, Read, Needed);
 
     default:
         return NDIS_STATUS_NOT_SUPPORTED;

@@ -40,7 +40,8 @@
  *     NdisMTransferDataComplete above. Queries and sets go down one at a time; the passthru
  *     answers the power OIDs itself as the seed requires (§2.9.1), mirrors the adapter's
  *     OID_GEN_MAXIMUM_SEND_PACKETS, reports wake-up capabilities as NdisDeviceStateUnspecified,
- *     refuses OID_TCP_TASK_OFFLOAD and clears NDIS_MAC_OPTION_NO_LOOPBACK (only the lowest
+ *     passes OID_TCP_TASK_OFFLOAD below unless TaskOffload is 0 (then refuses it, as the DDK
+ *     sample does) and clears NDIS_MAC_OPTION_NO_LOOPBACK (only the lowest
  *     miniport of a stack reports it). Status indications go up while the virtual miniport is
  *     in D0; the last media status is remembered and indicated on the return to D0.
  *
@@ -55,6 +56,9 @@
  *                          the binding engine, as on Windows.
  *     PacketStacking       REG_DWORD 0/1, default 0: use NDIS 5.1 packet stacking when the
  *                          packet has a stack location left; 0 always allocates descriptors.
+ *     TaskOffload          REG_DWORD 0/1, default 1: the adapter's checksum and large-send
+ *                          offloads show through (the passthru never changes a packet, and
+ *                          the per-packet information goes down with each send); 0 hides them.
  *
  * COUNTERS (per binding; PassthruQueryCounters, see PASSTHRU_COUNTERS in passthru_hooks.h)
  *     Sends, SendsStacked, SendCompletes, SendsFailed, SendsNoDescriptor, Receives,

@@ -78,6 +78,7 @@ typedef struct _PT_ADAPTER {
     ULONG LowerMaxSendPackets;        /* OID_GEN_MAXIMUM_SEND_PACKETS of the adapter below */
     BOOLEAN LowerPmCapable;           /* it answered OID_PNP_CAPABILITIES */
     BOOLEAN PacketStacking;           /* registry PacketStacking */
+    BOOLEAN TaskOffload;              /* registry TaskOffload: OID_TCP_TASK_OFFLOAD goes below */
     NDIS_REQUEST BindRequest;         /* our own queries during the bind */
     NDIS_EVENT BindRequestDone;
     NDIS_STATUS BindRequestStatus;

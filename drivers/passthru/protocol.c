@@ -11,6 +11,7 @@ static NDIS_MEDIUM PtMedia[] = { NdisMedium802_3 };
 
 static NDIS_STRING PtUpperBindingsKeyword = NDIS_STRING_CONST("UpperBindings");
 static NDIS_STRING PtPacketStackingKeyword = NDIS_STRING_CONST("PacketStacking");
+static NDIS_STRING PtTaskOffloadKeyword = NDIS_STRING_CONST("TaskOffload");
 
 /* Any IRQL. A device name as NUL-terminated ASCII for the counter hook ('?' for the rest). */
 static VOID PtCopyAsciiName(CHAR *Destination, PNDIS_STRING Source)
@@ -27,7 +28,7 @@ static VOID PtCopyAsciiName(CHAR *Destination, PNDIS_STRING Source)
     Destination[Chars] = '\0';
 }
 
-/* PASSIVE_LEVEL. Reads UpperBindings (required) and PacketStacking from the protocol's
+/* PASSIVE_LEVEL. Reads UpperBindings (required), PacketStacking and TaskOffload from the protocol's
  * per-adapter key (seed §2.4: SystemSpecific1 names it) and keeps a copy of UpperBindings,
  * which NdisIMInitializeDeviceInstanceEx and NdisIMCancelInitializeDeviceInstance name. */
 static NDIS_STATUS PtReadConfiguration(PPT_ADAPTER Adapter, PNDIS_STRING ProtocolSection)
@@ -74,6 +75,12 @@ static NDIS_STATUS PtReadConfiguration(PPT_ADAPTER Adapter, PNDIS_STRING Protoco
     if (Status == NDIS_STATUS_SUCCESS &&
         (Value->ParameterType == NdisParameterInteger || Value->ParameterType == NdisParameterHexInteger))
         Adapter->PacketStacking = Value->ParameterData.IntegerData != 0;
+
+    Adapter->TaskOffload = TRUE;
+    NdisReadConfiguration(&Status, &Value, Config, &PtTaskOffloadKeyword, NdisParameterInteger);
+    if (Status == NDIS_STATUS_SUCCESS &&
+        (Value->ParameterType == NdisParameterInteger || Value->ParameterType == NdisParameterHexInteger))
+        Adapter->TaskOffload = Value->ParameterData.IntegerData != 0;
 
     NdisCloseConfiguration(Config);
     return NDIS_STATUS_SUCCESS;

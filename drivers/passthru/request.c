@@ -1,7 +1,7 @@
 /* request.c — OIDs: MiniportQueryInformation and MiniportSetInformation answer the power OIDs,
- * OID_GEN_MAXIMUM_SEND_PACKETS and OID_TCP_TASK_OFFLOAD themselves and pass everything else to
- * the adapter below with the binding's one NDIS_REQUEST; ProtocolRequestComplete finishes what
- * pended (seed 003 §2.4.3, §2.8, §2.9.1, §2.9.3). */
+ * OID_GEN_MAXIMUM_SEND_PACKETS and (with TaskOffload 0) OID_TCP_TASK_OFFLOAD themselves and
+ * pass everything else to the adapter below with the binding's one NDIS_REQUEST;
+ * ProtocolRequestComplete finishes what pended (seed 003 §2.4.3, §2.8, §2.9.1, §2.9.3). */
 #include "passthru.h"
 
 /* §2.9.1: the wake-up OIDs, passed down when the adapter below is power-manageable and refused
@@ -145,7 +145,8 @@ NDIS_STATUS MpQueryInformation(NDIS_HANDLE MiniportAdapterContext, NDIS_OID Oid,
         InterlockedIncrement64(&Adapter->RequestsLocal);
         return NDIS_STATUS_SUCCESS;
     case OID_TCP_TASK_OFFLOAD:
-        /* The passthru offers no offload: the adapter's own must not show through it. */
+        if (Adapter->TaskOffload)
+            break;
         InterlockedIncrement64(&Adapter->RequestsLocal);
         return NDIS_STATUS_NOT_SUPPORTED;
     default:
@@ -213,6 +214,8 @@ NDIS_STATUS MpSetInformation(NDIS_HANDLE MiniportAdapterContext, NDIS_OID Oid, P
     case OID_PNP_SET_POWER:
         return PtSetPower(Adapter, InformationBuffer, InformationBufferLength, BytesRead, BytesNeeded);
     case OID_TCP_TASK_OFFLOAD:
+        if (Adapter->TaskOffload)
+            break;
         InterlockedIncrement64(&Adapter->RequestsLocal);
         return NDIS_STATUS_NOT_SUPPORTED;
     default:
