@@ -2,9 +2,9 @@
 // passthru → xconnect → passthru → afpacket → veth by a one-processor `strata start` host pinned to core 0,
 // against the baseline — a plain C++ loop doing the same AF_PACKET (or, for afxdp, AF_XDP) I/O
 // without NDIS (wire_io.h, xdp_forwarder.h) on the same core — measured in the same run. The generator runs on core 1; the sink is the far
-// veth end, whose kernel counts what arrives. Then TCP: iperf3 between two namespaces through
-// afpacket → passthru → strata_tap, against a Linux bridge joining the same veth to a second one
-// into the other namespace. Needs root.
+// veth end, whose kernel counts what arrives. Then TCP both ways: iperf3 between two namespaces
+// through afpacket → passthru → strata_tap (with the task offloads they negotiate), against a
+// Linux bridge joining the same veth to a second one into the other namespace. Needs root.
 #include <signal.h>
 #include <unistd.h>
 
@@ -133,7 +133,7 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
     return rate;
 }
 
-// ---- TCP: iperf3 from namespace A to namespace B ------------------------------------------------
+// ---- TCP: iperf3 between namespace A and namespace B, both ways ------------------------------------
 
 // A network namespace, deleted with what is in it by the destructor.
 class Namespace {
@@ -161,36 +161,48 @@ private:
     std::string name_;
 };
 
-// Gbit/s iperf3 measured from A to B's address (receiver side), or an error.
-double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& address, double seconds, std::string& error) {
+// Gbit/s of an iperf3 run between a client in A and a one-off server at `address` in B
+// (receiver side): A sends, or with `reverse` B sends. 0 and `error` set when it fails.
+double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& address, double seconds, bool reverse,
+                  std::string& error) {
     // Bounded, so a path that carries nothing fails the run instead of hanging it.
     std::string limit = "timeout " + std::to_string(static_cast<int>(seconds) + 20) + " ";
     std::string output, server_output;
-    int code = 1;
-    // A one-off server that lost its first client (refused afterwards) is started again.
-    for (int round = 0; round < 3 && code != 0; ++round) {
-        server_output.clear();
-        std::thread server([&] { b.run(limit + "iperf3 -s -1 -B " + address, &server_output); });
-        for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
-            output.clear();
-            code = a.run(limit + "iperf3 -J -c " + address + " -t " + std::to_string(seconds), &output);
-            if (code != 0 && output.find("Connection refused") == std::string::npos) break;
-            if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // not listening yet
-        }
-        server.join();
+    std::thread server([&] { b.run(limit + "iperf3 -s -1 -B " + address, &server_output); });
+    // The one-off server serves exactly one client: the client starts once it listens.
+    bool listening = false;
+    for (int attempt = 0; attempt < 200 && !listening; ++attempt) {
+        std::string sockets;
+        b.run("ss -Hltn src " + address + ":5201", &sockets);
+        listening = sockets.find(address + ":5201") != std::string::npos;
+        if (!listening) std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
+    int code = 1;
+    if (listening)
+        code = a.run(limit + "iperf3 -J -c " + address + (reverse ? " -R" : "") + " -t " +
+                         std::to_string(static_cast<int>(seconds)),
+                     &output);
+    server.join();
+    // iperf3 -J exits 0 even when it could not connect: the JSON's "error" says so.
     std::size_t sum = output.find("\"sum_received\"");
     std::size_t bps = sum == std::string::npos ? sum : output.find("\"bits_per_second\":", sum);
-    if (code != 0 || bps == std::string::npos) {
-        error = "iperf3: " + output.substr(0, 300) + "; server: " + server_output.substr(0, 300);
+    if (!listening || code != 0 || output.find("\"error\"") != std::string::npos || bps == std::string::npos) {
+        std::size_t at = output.find("\"error\"");
+        error = std::string("iperf3") + (listening ? "" : " server never listened") + ": " +
+                output.substr(at == std::string::npos ? 0 : at, 200) + "; server: " + server_output.substr(0, 200);
         return 0;
     }
     return std::stod(output.substr(bps + 18)) / 1e9;
 }
 
+// TCP through the stack and through the bridge, both ways: to the TAP (A sends; afpacket
+// receives, strata_tap writes) and from the TAP (B sends; strata_tap reads, afpacket sends with
+// NDIS 5.1 large send).
 struct TcpResult {
-    double stack_gbps = 0;
-    double bridge_gbps = 0;
+    double stack_to_tap_gbps = 0;
+    double stack_from_tap_gbps = 0;
+    double bridge_to_b_gbps = 0;
+    double bridge_from_b_gbps = 0;
     std::string error;
 };
 
@@ -214,7 +226,9 @@ TcpResult measure_tcp(const Options& options, const std::string& tag) {
         for (int i = 0; i < 100 && !std::filesystem::exists("/sys/class/net/" + tap); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strata_tap binds after start returns
         b.adopt(tap, "198.18.50.2/24");
-        result.stack_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, result.error);
+        result.stack_to_tap_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, false, result.error);
+        if (result.error.empty())
+            result.stack_from_tap_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, true, result.error);
         if (!result.error.empty()) {
             result.error = "through the stack: " + result.error;
             return result;
@@ -228,7 +242,9 @@ TcpResult measure_tcp(const Options& options, const std::string& tag) {
     shell("ip link set " + wire.near() + " master " + bridge);
     shell("ip link set " + other.near() + " master " + bridge);
     shell("ip link set " + bridge + " up");
-    result.bridge_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, result.error);
+    result.bridge_to_b_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, false, result.error);
+    if (result.error.empty())
+        result.bridge_from_b_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, true, result.error);
     if (!result.error.empty()) result.error = "through the bridge: " + result.error;
     shell("ip link delete " + bridge);
     return result;
@@ -310,14 +326,19 @@ int run_wire(const Options& options) {
             std::fprintf(stderr, "strata-bench wire: tcp: %s\n", tcp.error.c_str());
             return 1;
         }
-        double ratio = tcp.bridge_gbps > 0 ? tcp.stack_gbps / tcp.bridge_gbps : 0;
-        if (options.json)
-            std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"gbps\":%.3f,"
-                        "\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,\"seconds\":%.1f}\n",
-                        tcp.stack_gbps, tcp.bridge_gbps, ratio, options.seconds);
-        else
-            std::printf("tcp        %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   ratio %.3f\n",
-                        tcp.stack_gbps, tcp.bridge_gbps, ratio);
+        for (const auto& [direction, stack_gbps, bridge_gbps] :
+             {std::tuple{"to_tap", tcp.stack_to_tap_gbps, tcp.bridge_to_b_gbps},
+              std::tuple{"from_tap", tcp.stack_from_tap_gbps, tcp.bridge_from_b_gbps}}) {
+            double ratio = bridge_gbps > 0 ? stack_gbps / bridge_gbps : 0;
+            if (options.json)
+                std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"direction\":\"%s\","
+                            "\"gbps\":%.3f,\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,"
+                            "\"seconds\":%.1f}\n",
+                            direction, stack_gbps, bridge_gbps, ratio, options.seconds);
+            else
+                std::printf("tcp %-8s %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   ratio %.3f\n",
+                            direction, stack_gbps, bridge_gbps, ratio);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "strata-bench wire: %s\n", e.what());
         return 1;
