@@ -190,6 +190,42 @@ TEST(AfpacketOffload, PartialChecksumIsCompleted) {
     EXPECT_EQ(afp_csum_complete(f.data(), 40, 34, 16), -1) << "an offset past the frame is refused";
 }
 
+// NDIS 5.1 task offload on transmit: a checksum request becomes NEEDS_CSUM at the L4 header; a
+// large send's checksum field (NDIS: pseudo-header sum without the TCP length) gets the length
+// back, as the kernel's segmentation expects; anything but TCP/IPv4 is no large send.
+TEST(AfpacketOffload, TransmitOffloadsDescribeWhatTheKernelFinishes) {
+    for (bool tcp : {true, false}) {
+        std::vector<std::uint8_t> f = offloaded_ipv4(kBroadcast, kBroadcast, tcp, 300);
+        afp_tx_offload offload{};
+        ASSERT_EQ(afp_tx_checksum(f.data(), static_cast<uint32_t>(f.size()), static_cast<uint32_t>(f.size()), &offload), 0);
+        EXPECT_EQ(offload.needs_csum, 1);
+        EXPECT_EQ(offload.gso, AFP_GSO_NONE);
+        EXPECT_EQ(offload.csum_start, 34);
+        EXPECT_EQ(offload.csum_offset, tcp ? 16 : 6);
+    }
+    std::vector<std::uint8_t> f = offloaded_ipv4(kBroadcast, kBroadcast, true, 3000);
+    std::uint16_t linux_sum = get16(f, 34 + 16);
+    std::uint32_t without_length = linux_sum + static_cast<std::uint16_t>(~static_cast<std::uint16_t>(f.size() - 34));
+    while (without_length >> 16) without_length = (without_length & 0xFFFF) + (without_length >> 16);
+    put16(f, 34 + 16, static_cast<std::uint16_t>(without_length));
+    afp_tx_offload large{};
+    ASSERT_EQ(afp_tx_large_send(f.data(), 54, static_cast<uint32_t>(f.size()), 1448, &large), 0);
+    EXPECT_EQ(get16(f, 34 + 16), linux_sum) << "the TCP length is back in the pseudo-header sum";
+    EXPECT_EQ(large.gso, AFP_GSO_TCPV4);
+    EXPECT_EQ(large.gso_size, 1448);
+    EXPECT_EQ(large.header_bytes, 54);
+    EXPECT_EQ(large.csum_start, 34);
+    EXPECT_EQ(large.csum_offset, 16);
+    std::vector<std::uint8_t> udp = offloaded_ipv4(kBroadcast, kBroadcast, false, 3000);
+    EXPECT_EQ(afp_tx_large_send(udp.data(), 42, static_cast<uint32_t>(udp.size()), 1448, &large), -1);
+    EXPECT_EQ(afp_tx_large_send(f.data(), 54, 54, 1448, &large), -1) << "no payload, no large send";
+
+    std::vector<std::uint8_t> header = offloaded_ipv4(kBroadcast, kBroadcast, true, 10);
+    put16(header, 24, 0);
+    ASSERT_EQ(afp_ipv4_header_checksum(header.data(), static_cast<uint32_t>(header.size())), 0);
+    EXPECT_EQ(internet_sum(header, 14, 34), 0xFFFF);
+}
+
 TEST(AfpacketOffload, TcpGsoFrameIsCutIntoFinishedSegments) {
     std::vector<std::uint8_t> big = offloaded_ipv4(kBroadcast, kBroadcast, true, 3500);
     afp_rx_offload offload{1, AFP_GSO_TCPV4, 1448, 34, 16};
