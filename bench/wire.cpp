@@ -116,10 +116,23 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
     Cli cli(options.driver_dir);
     std::string output;
     for (std::string step : {"install " + cli.inf(inf), "install " + cli.inf("netpassthru.inf"),
-                             "install " + cli.inf("netxconnect.inf"),
-                             std::string("device add ") + component + " --name wire-in --param Interface=" + in.near(),
-                             std::string("device add ") + component + " --name wire-out --param Interface=" + out.near()}) {
+                             "install " + cli.inf("netxconnect.inf")}) {
         rate.error = cli.run(step);
+        if (!rate.error.empty()) return rate;
+    }
+    for (const auto& [name, ifname] : {std::pair{"wire-in", in.near()}, std::pair{"wire-out", out.near()}}) {
+        rate.error = cli.run(std::string("device add ") + component + " --name " + name + " --param Interface=" + ifname,
+                             &output);
+        if (!rate.error.empty()) return rate;
+        // NDIS 5.1 packet stacking in the passthru bound to it: the packet itself goes through.
+        std::size_t guid = output.find("\\Device\\{");
+        if (guid == std::string::npos) {
+            rate.error = "device add printed no device name: " + output;
+            return rate;
+        }
+        std::string key = "'HKLM\\SYSTEM\\CurrentControlSet\\Services\\passthru\\Parameters\\Adapters\\" +
+                          output.substr(guid + 8, 38) + "'";
+        rate.error = cli.run("reg add " + key + " /v PacketStacking /t REG_DWORD /d 1");
         if (!rate.error.empty()) return rate;
     }
     rate.error = cli.run("start --processors 1 --json", &output);
