@@ -78,6 +78,7 @@ static VOID StapFreeResources(PSTAP_BINDING Binding)
     if (Binding->FrameMemory != NULL)
         NdisFreeMemory(Binding->FrameMemory, Binding->FrameMemoryBytes, 0);
     StapFreeLargeFrames(Binding);
+    StapFreeRuns(Binding);
     Binding->BufferPool = Binding->TransferPacketPool = Binding->SendPacketPool = NULL;
     Binding->FrameMemory = NULL;
 }
@@ -143,6 +144,8 @@ static NDIS_STATUS StapAllocateResources(PSTAP_BINDING Binding)
         if (Status != NDIS_STATUS_SUCCESS)
             goto Fail;
     }
+    if (StapAllocateRuns(Binding) != NDIS_STATUS_SUCCESS)
+        goto Fail;
     return NDIS_STATUS_SUCCESS;
 
 Fail:
@@ -476,9 +479,11 @@ VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, 
     NdisWaitEvent(&Binding->Idle, 0);
 
     StapCloseAdapter(Binding);
-    DbgPrint("strata_tap: %s unbound; TAP %s closed (from TAP %lld, to TAP %lld, dropped %lld/%lld)\n",
+    DbgPrint("strata_tap: %s unbound; TAP %s closed (from TAP %lld, to TAP %lld in %lld GSO writes of %lld "
+             "frames and single ones, dropped %lld/%lld)\n",
         Binding->DeviceName, Binding->Tap.name, (long long)Binding->FromTap, (long long)Binding->ToTap,
-        (long long)Binding->FromTapDropped, (long long)Binding->ToTapDropped);
+        (long long)Binding->ToTapGsoWrites, (long long)Binding->ToTapGsoFrames, (long long)Binding->FromTapDropped,
+        (long long)Binding->ToTapDropped);
     StapFreeBinding(Binding);
     *Status = NDIS_STATUS_SUCCESS;
 }

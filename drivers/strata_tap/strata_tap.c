@@ -25,8 +25,12 @@
  *     NdisSendPackets; ProtocolSendComplete recycles them (unchain, NdisReinitializePacket).
  *     While every packet is in flight the TAP is not watched, so Linux queues instead of us
  *     spinning. Frames the adapter indicates are written to the TAP: from the packet's buffers
- *     (ProtocolReceivePacket, never held), from the lookahead when it holds the whole frame, or
- *     after NdisTransferData into a preallocated packet when it does not (ProtocolReceive).
+ *     (ProtocolReceivePacket), from the lookahead when it holds the whole frame, or after
+ *     NdisTransferData into a preallocated packet when it does not (ProtocolReceive).
+ *     Consecutive TCP segments of one flow indicated on one processor are joined, as Linux's
+ *     GRO would, into one GSO frame written once (a virtio_net_hdr asking for TCP
+ *     segmentation): packets indicated with NDIS_STATUS_SUCCESS are kept until their run is
+ *     written, by a DPC on that processor at the latest; other payloads are copied.
  *     NDIS_STATUS_MEDIA_CONNECT / _DISCONNECT set the TAP's carrier on and off.
  *
  *     ProtocolUnbindAdapter stops watching the TAP, waits for its sends and transfers, closes
@@ -56,7 +60,8 @@
  *                       binding's packets owns this much frame memory.
  *
  * COUNTERS (per binding, in the binding block; `strata stats` shows NDIS's own per binding)
- *     FromTap, FromTapDropped, SendFailures, ToTap, ToTapDropped.
+ *     FromTap, FromTapDropped, SendFailures, ToTap, ToTapDropped; ToTapGsoWrites, the GSO
+ *     frames written, and ToTapGsoFrames, the received frames they carried (counted in ToTap).
  */
 #include "strata_tap.h"
 

@@ -9,8 +9,10 @@
  *                      indications cannot reorder.
  *   Binding->SendLock  the free send packets, the Stalled flag and the io event handle.
  *   Binding->RecvLock  the free transfer packets.
+ *   Runs[i].Lock       one processor's coalescing queue; taken before Binding->Lock (the
+ *                      reference its DPC holds).
  * Binding->Outstanding counts what must end before the adapter can close (sends in flight,
- * pended transfers, hang-up work) plus the binding's own reference, dropped by
+ * pended transfers, hang-up work, queued coalescing DPCs) plus the binding's own reference, dropped by
  * ProtocolUnbindAdapter before it waits. No lock is held while NDIS is called. */
 #ifndef STRATA_TAP_H
 #define STRATA_TAP_H
@@ -18,6 +20,7 @@
 #include <ndis.h>
 #include <strata/io_event.h>
 
+#include "coalesce.h"
 #include "tap_linux.h"
 
 /* Like a Windows driver image, strata_tap.sys exports only DriverEntry. */
@@ -130,7 +133,41 @@ typedef struct _STAP_BINDING {
     PUCHAR FrameMemory;
     UINT FrameMemoryBytes;
     UINT FrameStride;      /* frame memory per packet: a whole frame and a byte to see overruns */
+
+    /* Adapter -> TAP coalescing: one queue per processor, from bind to unbind (datapath.c) */
+    struct _STAP_RUN_QUEUE *Runs;
+    UINT RunQueues;
+    PUCHAR RunMemory;      /* the queues' copy areas */
+    LONG64 volatile ToTapGsoWrites; /* GSO frames written: runs of two segments or more */
+    LONG64 volatile ToTapGsoFrames; /* of ToTap, the frames those carried */
 } STAP_BINDING, *PSTAP_BINDING;
+
+/* ---- adapter -> TAP coalescing (datapath.c; the rules are coalesce.c's) ------------------------ */
+/* Consecutive TCP segments of one flow received on one processor are gathered in that
+ * processor's queue and written to the TAP as one GSO frame when the run ends: when a segment
+ * does not join, or by the queue's DPC, which runs on the same processor once the current
+ * indications are over (NDIS 5.1 has no end-of-burst signal a protocol can rely on). Payloads
+ * stay where they are: packets indicated with NDIS_STATUS_SUCCESS are kept (ProtocolReceivePacket
+ * returns 1) until the run is written; a payload that lives only during the indication
+ * (NDIS_STATUS_RESOURCES, lookahead) is copied into the queue's copy area, unless the run is
+ * written before the handler returns. */
+#define STAP_RUN_PIECES      96     /* vnet header, the run's headers, payload pieces */
+#define STAP_RUN_COPY_BYTES  65536  /* a run's payload never exceeds an IP packet's */
+
+typedef struct _STAP_RUN_QUEUE {
+    NDIS_SPIN_LOCK Lock;        /* uncontended: threads that are not processors share queues */
+    KDPC Dpc;                   /* targeted at the queue's processor */
+    PSTAP_BINDING Binding;
+    BOOLEAN Queued;             /* the DPC is queued and holds a binding reference (Lock) */
+    struct stap_gro_run Run;    /* Lock, as is everything below */
+    UCHAR Vnet[STAP_VNET_BYTES];
+    UINT PieceCount;            /* Pieces[0] is Vnet, Pieces[1] the run's headers */
+    tap_iovec Pieces[STAP_RUN_PIECES];
+    UINT HeldCount;
+    PNDIS_PACKET Held[STAP_GRO_MAX_SEGMENTS]; /* kept packets, returned once the run is written */
+    UINT CopyUsed;
+    PUCHAR Copy;                /* STAP_RUN_COPY_BYTES */
+} STAP_RUN_QUEUE, *PSTAP_RUN_QUEUE;
 
 /* Driver-wide state (strata_tap.c). */
 typedef struct _STAP_GLOBALS {
@@ -175,6 +212,13 @@ VOID StapHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context);
 /* PASSIVE_LEVEL. Stops watching the TAP: takes the handle under SendLock (so nobody changes its
  * mask any more) and deregisters it. */
 VOID StapUnwatch(PSTAP_BINDING Binding);
+
+/* ---- datapath.c: adapter -> TAP coalescing --------------------------------------------------- */
+/* PASSIVE_LEVEL, bind path, before the open. One queue per processor with its DPC and copy area. */
+NDIS_STATUS StapAllocateRuns(PSTAP_BINDING Binding);
+/* PASSIVE_LEVEL (or at bind failure before the open, any level). Every run was written by now:
+ * each queued DPC holds a binding reference, and the unbind waits for them. */
+VOID StapFreeRuns(PSTAP_BINDING Binding);
 
 /* ---- offload.c: task offload between the TAP's vnet headers and NDIS (§2.4.3, §2.5) ---------- */
 /* PASSIVE_LEVEL, bind path, after the open. Enables what the adapter offers of checksum and
