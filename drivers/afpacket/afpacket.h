@@ -119,7 +119,8 @@ typedef struct _AFP_ADAPTER {
     volatile LONG64 RxKernelDrops;
 
     /* Task offload enabled by OID_TCP_TASK_OFFLOAD (oid.c); read by the send path. */
-    NDIS_TASK_TCP_IP_CHECKSUM TxChecksum; /* the transmit checksums we compute */
+    NDIS_TASK_TCP_IP_CHECKSUM Checksum;   /* the checksums we compute (transmit) and report as
+                                             verified on the frames we finished (receive) */
     volatile ULONG LargeSendMaximum;      /* 0: large send off */
 
     /* Transmit side, under TxLock. */

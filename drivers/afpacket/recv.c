@@ -80,7 +80,7 @@ static VOID AfpRxBlockDereference(PAFP_ADAPTER Adapter, ULONG Block)
 
 /* DISPATCH_LEVEL. A receive packet whose one buffer maps Length bytes at Data, or NULL when
  * the pools are empty (they are sized so that this does not happen). */
-static PNDIS_PACKET AfpRxBuildPacket(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR Data, UINT Length)
+static PNDIS_PACKET AfpRxBuildPacket(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR Data, UINT Length, ULONG Checksums)
 {
     PNDIS_PACKET Packet;
     PNDIS_BUFFER Buffer;
@@ -96,8 +96,27 @@ static PNDIS_PACKET AfpRxBuildPacket(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR D
     }
     NdisChainBufferAtFront(Packet, Buffer);
     NDIS_SET_PACKET_HEADER_SIZE(Packet, AFP_ETH_HEADER);
+    NDIS_PER_PACKET_INFO_FROM_PACKET(Packet, TcpIpChecksumPacketInfo) = (PVOID)(ULONG_PTR)Checksums;
     AFP_RX_RESERVED(Packet)->Block = Block;
     return Packet;
+}
+
+/* The receive TcpIpChecksumPacketInfo of a frame whose L4 checksum (and, with Ip, IPv4 header
+ * checksum) afpacket computed itself, as far as the transport enabled receive checksums. */
+static ULONG AfpRxVerified(PAFP_ADAPTER Adapter, BOOLEAN Ipv6, BOOLEAN Tcp, BOOLEAN Ip)
+{
+    const NDIS_TASK_TCP_IP_CHECKSUM *Enabled = &Adapter->Checksum;
+    NDIS_TCP_IP_CHECKSUM_PACKET_INFO Info;
+
+    Info.Value = 0;
+    if (Ipv6 ? (Tcp ? Enabled->V6Receive.TcpChecksum : Enabled->V6Receive.UdpChecksum)
+             : (Tcp ? Enabled->V4Receive.TcpChecksum : Enabled->V4Receive.UdpChecksum)) {
+        Info.Receive.NdisPacketTcpChecksumSucceeded = Tcp;
+        Info.Receive.NdisPacketUdpChecksumSucceeded = !Tcp;
+    }
+    if (Ip && !Ipv6 && Enabled->V4Receive.IpChecksum)
+        Info.Receive.NdisPacketIpChecksumSucceeded = 1;
+    return Info.Value;
 }
 
 /* Any IRQL <= DISPATCH_LEVEL. Unchains and frees a receive packet that is ours again. */
@@ -147,11 +166,13 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length
     PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
     struct afp_gso Gso;
     int Overflow = 0;
+    ULONG Checksums;
 
     if (afp_gso_begin(&Gso, Data, Length, Offload) != 0) {
         Adapter->RxErrors++;
         return;
     }
+    Checksums = AfpRxVerified(Adapter, Gso.ipv6, Gso.tcp, !Gso.ipv6);
     for (;;) {
         ULONG64 Bytes = 0;
         UINT Count = 0;
@@ -164,7 +185,7 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length
 
             if (Segment == 0)
                 break;
-            Packet = AfpRxBuildPacket(Adapter, 0, Slot, Segment);
+            Packet = AfpRxBuildPacket(Adapter, 0, Slot, Segment, Checksums);
             if (Packet == NULL) {
                 Overflow = 1;
                 break;
@@ -202,6 +223,7 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
     uint32_t Length;
     uint32_t Flags;
     PUCHAR Data;
+    ULONG Checksums;
 
     while ((Data = afp_rx_next(Cursor, &Length, &Flags, &Offload)) != NULL) {
         PNDIS_PACKET Packet;
@@ -224,9 +246,12 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
             continue;
         }
         /* The ring is ours until the block goes back: the checksum is finished in place. */
-        if (Offload.needs_csum && afp_csum_complete(Data, Length, Offload.csum_start, Offload.csum_offset) == 0)
+        Checksums = 0;
+        if (Offload.needs_csum && afp_csum_complete(Data, Length, Offload.csum_start, Offload.csum_offset) == 0) {
             Adapter->RxChecksummed++;
-        Packet = AfpRxBuildPacket(Adapter, Block, Data, Length);
+            Checksums = AfpRxVerified(Adapter, Data[12] == 0x86 && Data[13] == 0xDD, Offload.csum_offset == 16, FALSE);
+        }
+        Packet = AfpRxBuildPacket(Adapter, Block, Data, Length, Checksums);
         if (Packet == NULL) {
             Adapter->RxErrors++;
             continue;

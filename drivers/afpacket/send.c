@@ -77,7 +77,7 @@ static NDIS_STATUS AfpTxLargeSend(PAFP_ADAPTER Adapter, PNDIS_PACKET Packet, PND
 static BOOLEAN AfpTxChecksumOffload(PAFP_ADAPTER Adapter, NDIS_TCP_IP_CHECKSUM_PACKET_INFO Request, PUCHAR Frame,
     UINT Total, struct afp_tx_offload *Offload)
 {
-    const NDIS_TASK_TCP_IP_CHECKSUM *Enabled = &Adapter->TxChecksum;
+    const NDIS_TASK_TCP_IP_CHECKSUM *Enabled = &Adapter->Checksum;
     BOOLEAN V4 = Request.Transmit.NdisPacketChecksumV4, V6 = Request.Transmit.NdisPacketChecksumV6;
 
     if ((Request.Transmit.NdisPacketTcpChecksum &&

@@ -2,7 +2,8 @@
  * 003 §2.4.3; NDIS 5.1 task offload): what the adapter offers and what the transport enabled.
  * The work is the kernel's, asked for through PACKET_VNET_HDR (send.c): TCP and UDP checksums
  * over IPv4 and IPv6, the IPv4 header checksum (in software), and large send over IPv4 — only
- * when the packet socket has vnet headers and the large-send socket opened. */
+ * when the packet socket has vnet headers and the large-send socket opened. On receive the
+ * checksums of the frames afpacket finishes itself (recv.c) are reported as verified. */
 #include "afpacket.h"
 
 /* The query's header must be ours to fill and describe Ethernet framing. */
@@ -64,6 +65,15 @@ NDIS_STATUS AfpQueryTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length
     Checksum.V6Transmit.TcpOptionsSupported = 1;
     Checksum.V6Transmit.TcpChecksum = 1;
     Checksum.V6Transmit.UdpChecksum = 1;
+    /* Receive: only for the frames whose checksums afpacket itself finished (recv.c). */
+    Checksum.V4Receive.IpOptionsSupported = 1;
+    Checksum.V4Receive.TcpOptionsSupported = 1;
+    Checksum.V4Receive.TcpChecksum = 1;
+    Checksum.V4Receive.UdpChecksum = 1;
+    Checksum.V4Receive.IpChecksum = 1;
+    Checksum.V6Receive.TcpOptionsSupported = 1;
+    Checksum.V6Receive.TcpChecksum = 1;
+    Checksum.V6Receive.UdpChecksum = 1;
     NdisZeroMemory(&LargeSend, sizeof(LargeSend));
     LargeSend.Version = NDIS_TASK_TCP_LARGE_SEND_V0;
     LargeSend.MaxOffLoadSize = AFP_LARGE_SEND_MAXIMUM;
@@ -124,11 +134,8 @@ NDIS_STATUS AfpSetTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, 
         }
         Offset = Task->OffsetNextTask != 0 ? Offset + Task->OffsetNextTask : 0;
     }
-    /* Receive checksums are not offered: a transport's wish for them changes nothing. */
-    NdisZeroMemory(&Checksum.V4Receive, sizeof(Checksum.V4Receive));
-    NdisZeroMemory(&Checksum.V6Receive, sizeof(Checksum.V6Receive));
     NdisAcquireSpinLock(&Adapter->TxLock);
-    Adapter->TxChecksum = Checksum;
+    Adapter->Checksum = Checksum;
     Adapter->LargeSendMaximum = LargeSendMaximum;
     NdisReleaseSpinLock(&Adapter->TxLock);
     *Read = Length;

@@ -157,9 +157,8 @@ NDIS_STATUS StapNegotiateOffload(PSTAP_BINDING Binding)
         Offset = Task->OffsetNextTask != 0 ? Offset + Task->OffsetNextTask : 0;
     }
 
-    /* Only what we send: the receive checksums are the adapter's business. */
-    NdisZeroMemory(&Checksum.V4Receive, sizeof(Checksum.V4Receive));
-    NdisZeroMemory(&Checksum.V6Receive, sizeof(Checksum.V6Receive));
+    /* Receive checksums as offered: segments the adapter verified are joined without a second
+     * look (datapath.c). */
     Checksum.V4Transmit.IpChecksum = 0; /* Linux always fills in the IPv4 header checksum */
     HaveChecksum = HaveChecksum && (Checksum.V4Transmit.TcpChecksum || Checksum.V4Transmit.UdpChecksum ||
                                     Checksum.V6Transmit.TcpChecksum || Checksum.V6Transmit.UdpChecksum);
