@@ -6,12 +6,25 @@
  * checksums of the frames afpacket finishes itself (recv.c) are reported as verified. */
 #include "afpacket.h"
 
-/* The query's header must be ours to fill and describe Ethernet framing. */
-static BOOLEAN AfpTaskHeaderUsable(const NDIS_TASK_OFFLOAD_HEADER *Header)
+/* Whether a query or set can be served: the socket has vnet headers, and Buffer holds a header
+ * of our version describing Ethernet framing. Otherwise the status to answer, with *Needed =
+ * Short when the buffer cannot even hold the header. */
+static NDIS_STATUS AfpTaskRequestUsable(PAFP_ADAPTER Adapter, const VOID *Buffer, ULONG Length, ULONG Short,
+    PULONG Needed)
 {
+    const NDIS_TASK_OFFLOAD_HEADER *Header = (const NDIS_TASK_OFFLOAD_HEADER *)Buffer;
+
+    if (Adapter->Port.vnet_bytes == 0)
+        return NDIS_STATUS_NOT_SUPPORTED;
+    if (Length < sizeof(NDIS_TASK_OFFLOAD_HEADER)) {
+        *Needed = Short;
+        return NDIS_STATUS_INVALID_LENGTH;
+    }
     return Header->Version == NDIS_TASK_OFFLOAD_VERSION && Header->Size == sizeof(NDIS_TASK_OFFLOAD_HEADER) &&
-           Header->EncapsulationFormat.Encapsulation == IEEE_802_3_Encapsulation &&
-           Header->EncapsulationFormat.EncapsulationHeaderSize == AFP_ETH_HEADER;
+                   Header->EncapsulationFormat.Encapsulation == IEEE_802_3_Encapsulation &&
+                   Header->EncapsulationFormat.EncapsulationHeaderSize == AFP_ETH_HEADER
+               ? NDIS_STATUS_SUCCESS
+               : NDIS_STATUS_NOT_SUPPORTED;
 }
 
 static VOID AfpTaskEntry(PUCHAR At, NDIS_TASK Task, ULONG Version, const VOID *Body, ULONG BodyBytes, ULONG Next)
@@ -39,17 +52,13 @@ NDIS_STATUS AfpQueryTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length
     NDIS_TASK_TCP_LARGE_SEND LargeSend;
     ULONG Bytes = AFP_TASKS_FIRST + AFP_CHECKSUM_ENTRY + AFP_LARGE_ENTRY;
     BOOLEAN Large = Adapter->Port.large_fd >= 0;
+    NDIS_STATUS Status;
 
     *Written = 0;
     *Needed = 0;
-    if (Adapter->Port.vnet_bytes == 0)
-        return NDIS_STATUS_NOT_SUPPORTED;
-    if (Length < sizeof(NDIS_TASK_OFFLOAD_HEADER)) {
-        *Needed = Bytes;
-        return NDIS_STATUS_INVALID_LENGTH;
-    }
-    if (!AfpTaskHeaderUsable(Header))
-        return NDIS_STATUS_NOT_SUPPORTED;
+    Status = AfpTaskRequestUsable(Adapter, Buffer, Length, Bytes, Needed);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
     if (!Large)
         Bytes -= AFP_LARGE_ENTRY;
     if (Length < Bytes) {
@@ -98,17 +107,13 @@ NDIS_STATUS AfpSetTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, 
     ULONG LargeSendMaximum = 0;
     ULONG Offset;
     UINT Guard;
+    NDIS_STATUS Status;
 
     *Read = 0;
     *Needed = 0;
-    if (Adapter->Port.vnet_bytes == 0)
-        return NDIS_STATUS_NOT_SUPPORTED;
-    if (Length < sizeof(NDIS_TASK_OFFLOAD_HEADER)) {
-        *Needed = sizeof(NDIS_TASK_OFFLOAD_HEADER);
-        return NDIS_STATUS_INVALID_LENGTH;
-    }
-    if (!AfpTaskHeaderUsable(Header))
-        return NDIS_STATUS_NOT_SUPPORTED;
+    Status = AfpTaskRequestUsable(Adapter, Buffer, Length, sizeof(NDIS_TASK_OFFLOAD_HEADER), Needed);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
     NdisZeroMemory(&Checksum, sizeof(Checksum));
     Offset = Header->OffsetFirstTask;
     for (Guard = 0; Offset != 0; Guard++) {
