@@ -2034,6 +2034,16 @@ static VOID Packets(VOID)
     NDIS_PACKET_EXTENSION_FROM_PACKET(p)->NdisPacketInfo[TcpIpChecksumPacketInfo] = vlan.Value;
     KEEP(IpSecPacketInfo + TcpLargeSendPacketInfo + ClassificationHandlePacketInfo + NdisReserved +
          ScatterGatherListPacketInfo + MaxPerPacketInfo);
+    {
+        /* Task offload as a miniport answers OID_TCP_TASK_OFFLOAD and reads a send's requests. */
+        NDIS_TASK_OFFLOAD_HEADER header = {NDIS_TASK_OFFLOAD_VERSION, sizeof(NDIS_TASK_OFFLOAD_HEADER), 0, 0,
+                                           {IEEE_802_3_Encapsulation, {1, 0}, 14}};
+        NDIS_TASK_TCP_LARGE_SEND large = {NDIS_TASK_TCP_LARGE_SEND_V0, 65535, 2, TRUE, TRUE};
+        NDIS_TCP_IP_CHECKSUM_PACKET_INFO checksum;
+
+        checksum.Value = (ULONG)(ULONG_PTR)NDIS_PER_PACKET_INFO_FROM_PACKET(p, TcpIpChecksumPacketInfo);
+        KEEP(header.Size + large.MaxOffLoadSize + checksum.Transmit.NdisPacketTcpChecksum);
+    }
     NDIS_SET_ORIGINAL_PACKET(q, p);
     KEEP(NDIS_GET_ORIGINAL_PACKET(q));
     NDIS_SET_PACKET_CANCEL_ID(p, (PVOID)(ULONG_PTR)NdisGeneratePartialCancelId());
