@@ -465,8 +465,8 @@ void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length, c
     __atomic_store_n(&header->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 }
 
-long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload, const struct afp_iovec *pieces,
-    unsigned count)
+long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload,
+    const struct afp_iovec *pieces, unsigned count)
 {
     struct iovec iov[1 + AFP_LARGE_PIECES];
     struct virtio_net_hdr vnet;

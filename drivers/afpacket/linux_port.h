@@ -142,8 +142,8 @@ void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length, c
 /* Sends one large frame gathered from `count` pieces (at most AFP_LARGE_PIECES) through the
  * large-send socket at once, for the kernel to segment: its bytes, or -errno (-EAGAIN when the
  * receiver stopped taking frames). Call afp_tx_kick first so ring frames keep their order. */
-long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload, const struct afp_iovec *pieces,
-    unsigned count);
+long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload,
+    const struct afp_iovec *pieces, unsigned count);
 /* send(MSG_DONTWAIT): the kernel transmits every posted frame. */
 int afp_tx_kick(const struct afp_port *port);
 

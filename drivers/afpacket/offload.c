@@ -266,7 +266,8 @@ int afp_ipv4_header_checksum(uint8_t *frame, uint32_t captured)
     return 0;
 }
 
-int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss, struct afp_tx_offload *offload)
+int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss,
+                      struct afp_tx_offload *offload)
 {
     uint32_t l4, tcp_bytes;
     uint8_t protocol;

@@ -70,7 +70,8 @@ int afp_ipv4_header_checksum(uint8_t *frame, uint32_t captured);
 /* An NDIS 5.1 large send of `length` bytes whose headers are in headers[0, captured): fills
  * *offload for TCP segmentation into mss-byte segments and adds the TCP length to the checksum
  * field's pseudo-header sum (NDIS leaves it out, the kernel expects it). 0 or -1. */
-int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss, struct afp_tx_offload *offload);
+int afp_tx_large_send(uint8_t *headers, uint32_t captured, uint32_t length, uint32_t mss,
+                      struct afp_tx_offload *offload);
 
 #pragma GCC visibility pop
 

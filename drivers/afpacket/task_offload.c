@@ -41,8 +41,9 @@ static VOID AfpTaskEntry(PUCHAR At, NDIS_TASK Task, ULONG Version, const VOID *B
 }
 
 #define AFP_TASK_ALIGN(_Bytes) (((_Bytes) + 7u) & ~7u)
-#define AFP_CHECKSUM_ENTRY AFP_TASK_ALIGN(FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) + sizeof(NDIS_TASK_TCP_IP_CHECKSUM))
-#define AFP_LARGE_ENTRY AFP_TASK_ALIGN(FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) + sizeof(NDIS_TASK_TCP_LARGE_SEND))
+#define AFP_TASK_ENTRY(_Body) AFP_TASK_ALIGN(FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) + sizeof(_Body))
+#define AFP_CHECKSUM_ENTRY AFP_TASK_ENTRY(NDIS_TASK_TCP_IP_CHECKSUM)
+#define AFP_LARGE_ENTRY AFP_TASK_ENTRY(NDIS_TASK_TCP_LARGE_SEND)
 #define AFP_TASKS_FIRST AFP_TASK_ALIGN(sizeof(NDIS_TASK_OFFLOAD_HEADER))
 
 NDIS_STATUS AfpQueryTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, PULONG Written, PULONG Needed)
@@ -119,7 +120,8 @@ NDIS_STATUS AfpSetTaskOffload(PAFP_ADAPTER Adapter, PVOID Buffer, ULONG Length, 
     for (Guard = 0; Offset != 0; Guard++) {
         const NDIS_TASK_OFFLOAD *Task = (const NDIS_TASK_OFFLOAD *)((const UCHAR *)Buffer + Offset);
 
-        if (Guard == MaxNdisTask * 2 || Offset > Length || Length - Offset < FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) ||
+        if (Guard == MaxNdisTask * 2 || Offset > Length ||
+            Length - Offset < FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) ||
             Length - Offset - FIELD_OFFSET(NDIS_TASK_OFFLOAD, TaskBuffer) < Task->TaskBufferLength)
             return NDIS_STATUS_INVALID_DATA;
         if (Task->Task == TcpIpChecksumNdisTask && Task->TaskBufferLength >= sizeof(Checksum)) {

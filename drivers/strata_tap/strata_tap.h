@@ -12,8 +12,8 @@
  *   Runs[i].Lock       one processor's coalescing queue; taken before Binding->Lock (the
  *                      reference its DPC holds).
  * Binding->Outstanding counts what must end before the adapter can close (sends in flight,
- * pended transfers, hang-up work, queued coalescing DPCs) plus the binding's own reference, dropped by
- * ProtocolUnbindAdapter before it waits. No lock is held while NDIS is called. */
+ * pended transfers, hang-up work, queued coalescing DPCs) plus the binding's own reference,
+ * dropped by ProtocolUnbindAdapter before it waits. No lock is held while NDIS is called. */
 #ifndef STRATA_TAP_H
 #define STRATA_TAP_H
 
@@ -86,7 +86,8 @@ typedef struct _STAP_BINDING {
 
     /* Task offload enabled on the adapter (OID_TCP_TASK_OFFLOAD), set once at bind. Linux is
      * told (TUNSETOFFLOAD) to leave the same work undone in the frames it writes to the TAP. */
-    NDIS_TASK_TCP_IP_CHECKSUM Checksum; /* the transmit checksums the adapter computes */
+    NDIS_TASK_TCP_IP_CHECKSUM Checksum; /* enabled: the transmit checksums the adapter computes,
+                                           the receive ones it reports as verified */
     ULONG LargeSendMaximum;     /* LSO: user data bytes of the largest send; 0 without LSO */
     ULONG LargeSendMinSegments;
     UINT SendFrameBytes;        /* the largest frame a send packet holds */
