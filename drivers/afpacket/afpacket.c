@@ -48,9 +48,8 @@
  *     PACKET_VNET_HDR (when the kernel has it): receive frames the sender left to checksum
  *     offload are finished in the ring; TCP and UDP GSO frames (up to 64 KiB, as veth passes a
  *     namespace's TSO segments) are cut into MTU-sized frames with finished headers and
- *     checksums, each a header slot chained to its payload in the ring (no copy). Task offload
- *     (OID_TCP_TASK_OFFLOAD, task_offload.c): transmit checksums and large send are left to the
- *     kernel through the virtio header; the checksums finished on receive are reported.
+ *     checksums in a preallocated area and indicated with NDIS_STATUS_RESOURCES. Transmit
+ *     frames carry a zero virtio header: no transmit offloads.
  *
  *     Initialisation fails, with one event-log line naming the interface, when the Interface
  *     parameter is missing, the interface does not exist, is not Ethernet, is down, is already

@@ -10,7 +10,6 @@
  *   AfpDriver.Lock      control path only: the adapter list.
  *   Adapter->TxLock     the transmit ring's head, the queue of sends waiting for ring frames and
  *                       the transmit counters.
- *   Adapter->HeaderLock the free header slots of GSO segments protocols may keep.
  *   Adapter->MaskLock   the events the packet socket is watched for and the Halting flag; held
  *                       while StrataSetIoEventMask runs, so no one changes the mask of an event
  *                       MiniportHalt deregistered.
@@ -38,7 +37,6 @@
 #define AFP_INDICATE_BATCH        32          /* packets per NdisMIndicateReceivePacket */
 #define AFP_RX_BLOCKS_PER_EVENT   16          /* blocks one handler run walks before yielding */
 #define AFP_TX_CHUNK              64          /* sends completed per batch */
-#define AFP_SEGMENT_HEADER_BYTES  192         /* a GSO segment's headers: Ethernet, 802.1Q, IP, TCP */
 #define AFP_TX_HEADER_SCRATCH     256         /* a large send's headers, copied to be adjusted */
 #define AFP_LARGE_SEND_MAXIMUM    65535       /* NDIS_TASK_TCP_LARGE_SEND.MaxOffLoadSize */
 #define AFP_DEFAULT_SPEED_MBPS    1000        /* when ethtool does not know the speed */
@@ -57,8 +55,7 @@ typedef struct _AFP_CONFIG {
 
 /* MiniportReserved of a receive packet we indicated. */
 typedef struct _AFP_RX_RESERVED {
-    ULONG_PTR Block;      /* the ring block its (payload) buffer points into */
-    ULONG_PTR HeaderSlot; /* a GSO segment's header slot + 1, or 0 */
+    ULONG_PTR Block; /* the ring block its buffer points into */
 } AFP_RX_RESERVED;
 C_ASSERT(sizeof(AFP_RX_RESERVED) <= RTL_FIELD_SIZE(NDIS_PACKET, MiniportReserved));
 #define AFP_RX_RESERVED(_Packet) ((AFP_RX_RESERVED *)(_Packet)->MiniportReserved)
@@ -110,14 +107,8 @@ typedef struct _AFP_ADAPTER {
     NDIS_EVENT ReturnsIdle;     /* set when Halting and the last packet comes back */
     NDIS_HANDLE RxPacketPool;
     NDIS_HANDLE RxBufferPool;
-    /* A GSO segment is a header slot and its payload where it lies in the ring. Segments going up
-     * with NDIS_STATUS_SUCCESS take one of ReceivePackets header slots until they come back;
-     * those going up with NDIS_STATUS_RESOURCES use the AFP_INDICATE_BATCH scratch slots. */
-    PUCHAR HeaderSlots;
-    PUCHAR HeaderScratch;
-    PULONG FreeHeaderSlots;     /* a stack of slot numbers, under HeaderLock */
-    ULONG FreeHeaderSlotCount;
-    NDIS_SPIN_LOCK HeaderLock;
+    PUCHAR SegmentArea;         /* AFP_INDICATE_BATCH slots for the segments of a GSO frame */
+    ULONG SegmentSlotBytes;
     ULONG64 RxFrames;
     ULONG64 RxBytes;
     ULONG64 RxIndicatedResources;

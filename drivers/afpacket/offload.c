@@ -142,8 +142,7 @@ int afp_gso_begin(struct afp_gso *gso, const uint8_t *frame, uint32_t length, co
     return 0;
 }
 
-uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, const uint8_t **payload,
-                      uint32_t *payload_length, int *overflow)
+uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, int *overflow)
 {
     uint32_t chunk;
     uint32_t total;
@@ -157,13 +156,12 @@ uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, cons
         return 0;
     chunk = gso->length - gso->next < gso->mss ? gso->length - gso->next : gso->mss;
     total = gso->header + chunk;
-    if (gso->header > capacity) {
+    if (total > capacity) {
         *overflow = 1;
         return 0;
     }
     memcpy(out, gso->frame, gso->header);
-    *payload = gso->frame + gso->next;
-    *payload_length = chunk;
+    memcpy(out + gso->header, gso->frame + gso->next, chunk);
     last = gso->next + chunk >= gso->length;
     l4_length = total - gso->l4;
 
@@ -179,9 +177,6 @@ uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, cons
         sum = afp_sum(out + gso->l3 + 12, 8, 0);
     }
     sum += l4_length;
-    /* The L4 header's length is even (TCP: 4-byte words; UDP: 8), so the payload's words line up
-     * with the header's: the sum is the header's plus the payload's where it lies. */
-    sum = afp_sum(gso->frame + gso->next, chunk, sum);
 
     if (gso->tcp) {
         uint8_t *tcp = out + gso->l4;
@@ -192,14 +187,14 @@ uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, cons
             tcp[13] &= (uint8_t)~AFP_TCP_CWR;
         afp_put16(tcp + 16, 0);
         sum += AFP_PROTO_TCP;
-        check = (uint16_t)~afp_fold(afp_sum(tcp, gso->header - gso->l4, sum));
+        check = (uint16_t)~afp_fold(afp_sum(tcp, l4_length, sum));
         afp_put16(tcp + 16, check);
     } else {
         uint8_t *udp = out + gso->l4;
         afp_put16(udp + 4, (uint16_t)l4_length);
         afp_put16(udp + 6, 0);
         sum += AFP_PROTO_UDP;
-        check = (uint16_t)~afp_fold(afp_sum(udp, gso->header - gso->l4, sum));
+        check = (uint16_t)~afp_fold(afp_sum(udp, l4_length, sum));
         afp_put16(udp + 6, check == 0 ? 0xFFFF : check);
     }
     gso->next += chunk;

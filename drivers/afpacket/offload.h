@@ -46,12 +46,9 @@ struct afp_gso {
 /* Checks that frame is an untagged IPv4/IPv6 TCP or UDP frame that offload describes. 0, or -1
  * for anything else (the caller drops it). */
 int afp_gso_begin(struct afp_gso *gso, const uint8_t *frame, uint32_t length, const struct afp_rx_offload *offload);
-/* The next segment, without copying its payload: writes its headers (gso->header bytes, at most
- * capacity) to out and points *payload at its *payload_length payload bytes inside the frame.
- * Returns the segment's length, or 0 when every byte was sent or the headers do not fit
- * capacity (then *overflow is set). */
-uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, const uint8_t **payload,
-                      uint32_t *payload_length, int *overflow);
+/* Writes the next segment to out: its length, or 0 when every byte was sent or the segment does
+ * not fit capacity (then *overflow is set). */
+uint32_t afp_gso_next(struct afp_gso *gso, uint8_t *out, uint32_t capacity, int *overflow);
 
 /* ---- transmit: what a frame leaves to the kernel (its virtio_net_hdr) ---------------------------- */
 

@@ -16,10 +16,8 @@ NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
 {
     UINT Descriptors = Adapter->Config.ReceivePackets + AFP_INDICATE_BATCH;
     NDIS_STATUS Status;
-    ULONG i;
 
     Adapter->RxOutstanding = 1; /* the adapter's own reference, dropped by MiniportHalt */
-    NdisAllocateSpinLock(&Adapter->HeaderLock);
     Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK),
         AFP_TAG);
     if (Status != NDIS_STATUS_SUCCESS)
@@ -27,23 +25,19 @@ NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
     NdisZeroMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK));
     /* Receive packets leave protocols the ProtocolReserved space they may use. */
     NdisAllocatePacketPool(&Status, &Adapter->RxPacketPool, Descriptors, PROTOCOL_RESERVED_SIZE_IN_PACKET);
-    /* A segment has two buffers: its header slot and its payload. */
     if (Status == NDIS_STATUS_SUCCESS)
-        NdisAllocateBufferPool(&Status, &Adapter->RxBufferPool, 2 * Descriptors);
-    if (Status == NDIS_STATUS_SUCCESS)
-        Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->HeaderSlots,
-            Descriptors * AFP_SEGMENT_HEADER_BYTES, AFP_TAG);
-    if (Status == NDIS_STATUS_SUCCESS)
-        Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->FreeHeaderSlots,
-            Adapter->Config.ReceivePackets * sizeof(ULONG), AFP_TAG);
+        NdisAllocateBufferPool(&Status, &Adapter->RxBufferPool, Descriptors);
+    if (Status == NDIS_STATUS_SUCCESS) {
+        /* A segment is at most an MTU-sized frame with an 802.1Q tag; cache-line slots. */
+        ULONG Frame = Adapter->Mtu + AFP_ETH_HEADER + 4 > 1518 ? Adapter->Mtu + AFP_ETH_HEADER + 4 : 1518;
+        Adapter->SegmentSlotBytes = (Frame + 63) & ~63U;
+        Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->SegmentArea,
+            AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, AFP_TAG);
+    }
     if (Status != NDIS_STATUS_SUCCESS) {
         AfpRxFree(Adapter);
         return NDIS_STATUS_RESOURCES;
     }
-    Adapter->HeaderScratch = Adapter->HeaderSlots + Adapter->Config.ReceivePackets * AFP_SEGMENT_HEADER_BYTES;
-    for (i = 0; i < Adapter->Config.ReceivePackets; i++)
-        Adapter->FreeHeaderSlots[i] = i;
-    Adapter->FreeHeaderSlotCount = Adapter->Config.ReceivePackets;
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -51,21 +45,15 @@ NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
  * is back by now. */
 VOID AfpRxFree(PAFP_ADAPTER Adapter)
 {
-    UINT Descriptors = Adapter->Config.ReceivePackets + AFP_INDICATE_BATCH;
-
     if (Adapter->RxBufferPool != NULL)
         NdisFreeBufferPool(Adapter->RxBufferPool);
     if (Adapter->RxPacketPool != NULL)
         NdisFreePacketPool(Adapter->RxPacketPool);
     if (Adapter->Blocks != NULL)
         NdisFreeMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK), 0);
-    if (Adapter->HeaderSlots != NULL)
-        NdisFreeMemory(Adapter->HeaderSlots, Descriptors * AFP_SEGMENT_HEADER_BYTES, 0);
-    if (Adapter->FreeHeaderSlots != NULL)
-        NdisFreeMemory(Adapter->FreeHeaderSlots, Adapter->Config.ReceivePackets * sizeof(ULONG), 0);
-    NdisFreeSpinLock(&Adapter->HeaderLock);
-    Adapter->HeaderSlots = Adapter->HeaderScratch = NULL;
-    Adapter->FreeHeaderSlots = NULL;
+    if (Adapter->SegmentArea != NULL)
+        NdisFreeMemory(Adapter->SegmentArea, AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, 0);
+    Adapter->SegmentArea = NULL;
     Adapter->RxBufferPool = NULL;
     Adapter->RxPacketPool = NULL;
     Adapter->Blocks = NULL;
@@ -110,7 +98,6 @@ static PNDIS_PACKET AfpRxBuildPacket(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR D
     NDIS_SET_PACKET_HEADER_SIZE(Packet, AFP_ETH_HEADER);
     NDIS_PER_PACKET_INFO_FROM_PACKET(Packet, TcpIpChecksumPacketInfo) = (PVOID)(ULONG_PTR)Checksums;
     AFP_RX_RESERVED(Packet)->Block = Block;
-    AFP_RX_RESERVED(Packet)->HeaderSlot = 0;
     return Packet;
 }
 
@@ -137,12 +124,9 @@ static VOID AfpRxFreePacket(PNDIS_PACKET Packet)
 {
     PNDIS_BUFFER Buffer;
 
-    for (;;) {
-        NdisUnchainBufferAtFront(Packet, &Buffer);
-        if (Buffer == NULL)
-            break;
+    NdisUnchainBufferAtFront(Packet, &Buffer);
+    if (Buffer != NULL)
         NdisFreeBuffer(Buffer);
-    }
     NdisFreePacket(Packet);
 }
 
@@ -173,36 +157,10 @@ static VOID AfpRxIndicate(PAFP_ADAPTER Adapter, ULONG Block, PPNDIS_PACKET Packe
         AfpRxFreePacket(Packets[i]);
 }
 
-/* The io processor. A header slot for a segment protocols may keep, or NULL. */
-static PUCHAR AfpRxTakeHeaderSlot(PAFP_ADAPTER Adapter, ULONG_PTR *Slot)
-{
-    ULONG Number;
-
-    NdisDprAcquireSpinLock(&Adapter->HeaderLock);
-    if (Adapter->FreeHeaderSlotCount == 0) {
-        NdisDprReleaseSpinLock(&Adapter->HeaderLock);
-        return NULL;
-    }
-    Number = Adapter->FreeHeaderSlots[--Adapter->FreeHeaderSlotCount];
-    NdisDprReleaseSpinLock(&Adapter->HeaderLock);
-    *Slot = Number + 1;
-    return Adapter->HeaderSlots + (SIZE_T)Number * AFP_SEGMENT_HEADER_BYTES;
-}
-
-static VOID AfpRxGiveHeaderSlot(PAFP_ADAPTER Adapter, ULONG_PTR Slot)
-{
-    NdisAcquireSpinLock(&Adapter->HeaderLock);
-    Adapter->FreeHeaderSlots[Adapter->FreeHeaderSlotCount++] = (ULONG)(Slot - 1);
-    NdisReleaseSpinLock(&Adapter->HeaderLock);
-}
-
-/* DISPATCH_LEVEL, the io processor. Cuts a GSO frame of Block into MTU-sized frames and
- * indicates them, AFP_INDICATE_BATCH at a time. A segment is two buffers: its headers, written
- * to a header slot, and its payload where it lies in the ring, so nothing is copied. As many as
- * the ReceivePackets budget allows go up with NDIS_STATUS_SUCCESS, each holding its header slot
- * and a reference on the block until it comes back; the rest, last in the array, with
- * NDIS_STATUS_RESOURCES and scratch header slots that are free again when the call returns. */
-static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR Data, UINT Length,
+/* DISPATCH_LEVEL, the io processor. Cuts a GSO frame into MTU-sized frames in the segment
+ * area and indicates them, AFP_INDICATE_BATCH at a time, with NDIS_STATUS_RESOURCES: protocols
+ * copy them before the call returns, so the area is free again for the next batch. */
+static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length,
     const struct afp_rx_offload *Offload)
 {
     PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
@@ -216,66 +174,33 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, ULONG Block, PUCHAR Data
     }
     Checksums = AfpRxVerified(Adapter, Gso.ipv6, Gso.tcp, !Gso.ipv6);
     for (;;) {
-        LONG Budget = (LONG)Adapter->Config.ReceivePackets - (Adapter->RxOutstanding - 1);
         ULONG64 Bytes = 0;
         UINT Count = 0;
-        UINT Keep = 0;
         UINT i;
 
         while (Count < AFP_INDICATE_BATCH) {
-            ULONG_PTR Slot = 0;
-            PUCHAR Header = (LONG)Count < Budget ? AfpRxTakeHeaderSlot(Adapter, &Slot) : NULL;
-            const uint8_t *Payload;
-            uint32_t PayloadLength;
-            uint32_t Segment;
+            PUCHAR Slot = Adapter->SegmentArea + Count * Adapter->SegmentSlotBytes;
+            uint32_t Segment = afp_gso_next(&Gso, Slot, Adapter->SegmentSlotBytes, &Overflow);
             PNDIS_PACKET Packet;
-            PNDIS_BUFFER Buffer;
-            NDIS_STATUS Status;
 
-            /* Once one segment goes as RESOURCES, the rest of the array does too. */
-            if (Header == NULL || Keep != Count) {
-                if (Slot != 0)
-                    AfpRxGiveHeaderSlot(Adapter, Slot);
-                Slot = 0;
-                Header = Adapter->HeaderScratch + (SIZE_T)Count * AFP_SEGMENT_HEADER_BYTES;
-            }
-            Segment = afp_gso_next(&Gso, Header, AFP_SEGMENT_HEADER_BYTES, &Payload, &PayloadLength, &Overflow);
-            Packet = Segment == 0 ? NULL : AfpRxBuildPacket(Adapter, Block, Header, Gso.header, Checksums);
-            if (Packet != NULL) {
-                NdisAllocateBuffer(&Status, &Buffer, Adapter->RxBufferPool, (PVOID)Payload, PayloadLength);
-                if (Status == NDIS_STATUS_SUCCESS) {
-                    NdisChainBufferAtBack(Packet, Buffer);
-                } else {
-                    AfpRxFreePacket(Packet);
-                    Packet = NULL;
-                }
-            }
+            if (Segment == 0)
+                break;
+            Packet = AfpRxBuildPacket(Adapter, 0, Slot, Segment, Checksums);
             if (Packet == NULL) {
-                if (Slot != 0)
-                    AfpRxGiveHeaderSlot(Adapter, Slot);
-                if (Segment != 0)
-                    Overflow = 1;
+                Overflow = 1;
                 break;
             }
-            AFP_RX_RESERVED(Packet)->HeaderSlot = Slot;
-            NDIS_SET_PACKET_STATUS(Packet, Slot != 0 ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES);
-            if (Slot != 0)
-                Keep++;
+            NDIS_SET_PACKET_STATUS(Packet, NDIS_STATUS_RESOURCES);
             Packets[Count++] = Packet;
             Bytes += Segment;
         }
         if (Count != 0) {
-            if (Keep != 0) {
-                InterlockedAdd(&Adapter->RxOutstanding, (LONG)Keep);
-                InterlockedAdd(&Adapter->Blocks[Block].References, (LONG)Keep);
-            }
             Adapter->RxFrames += Count;
             Adapter->RxBytes += Bytes;
-            Adapter->RxIndicatedResources += Count - Keep;
+            Adapter->RxIndicatedResources += Count;
             Adapter->RxSegments += Count;
             NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
-            /* The SUCCESS ones may already be back and reused: only the RESOURCES ones are touched. */
-            for (i = Keep; i < Count; i++)
+            for (i = 0; i < Count; i++)
                 AfpRxFreePacket(Packets[i]);
         }
         if (Count < AFP_INDICATE_BATCH || Overflow)
@@ -313,7 +238,7 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
                 AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
             Count = 0;
             Bytes = 0;
-            AfpRxIndicateSegments(Adapter, Block, Data, Length, &Offload);
+            AfpRxIndicateSegments(Adapter, Data, Length, &Offload);
             continue;
         }
         if (Length > Longest) {
@@ -389,11 +314,8 @@ VOID AfpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet)
 {
     PAFP_ADAPTER Adapter = (PAFP_ADAPTER)MiniportAdapterContext;
     ULONG Block = (ULONG)AFP_RX_RESERVED(Packet)->Block;
-    ULONG_PTR HeaderSlot = AFP_RX_RESERVED(Packet)->HeaderSlot;
 
     AfpRxFreePacket(Packet);
-    if (HeaderSlot != 0)
-        AfpRxGiveHeaderSlot(Adapter, HeaderSlot);
     AfpRxBlockDereference(Adapter, Block);
     if (InterlockedDecrement(&Adapter->RxOutstanding) == 0) {
         NdisAcquireSpinLock(&Adapter->MaskLock);

@@ -67,17 +67,6 @@ struct Frame {
     UINT size = 0;
 };
 
-// A frame's size and its first buffer when that holds the Ethernet header: enough to filter and
-// count it. {nullptr, size} when the header is split (the frame must be copied to be read).
-Frame head_of_frame(PNDIS_PACKET packet) noexcept {
-    PNDIS_BUFFER buffer = packet->Private.Head;
-    if (buffer == nullptr) return {};
-    UINT total = 0;
-    for (PNDIS_BUFFER b = buffer; b != nullptr; b = b->Next) total += MmGetMdlByteCount(b);
-    if (MmGetMdlByteCount(buffer) < std::min<UINT>(total, kEthHeaderSize)) return {nullptr, total};
-    return {static_cast<const std::uint8_t*>(MmGetSystemAddressForMdlSafe(buffer, NormalPagePriority)), total};
-}
-
 Frame view_frame(PNDIS_PACKET packet, std::array<std::uint8_t, kMaxFrameSize>& scratch) noexcept {
     PNDIS_BUFFER buffer = packet->Private.Head;
     if (buffer == nullptr) return {};
@@ -236,16 +225,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         const std::uint8_t my_level = header->stack_top;
         LevelState level = level_state(header, my_level);
         resources = resources || NDIS_GET_PACKET_STATUS(packet) == NDIS_STATUS_RESOURCES;
-        // A frame in several buffers is copied only for what needs it whole: a capture, or a
-        // protocol that takes it as lookahead. Filtering needs the header only.
-        Frame frame = head_of_frame(packet);
-        bool whole = packet->Private.Head == nullptr || packet->Private.Head->Next == nullptr;
-        auto make_whole = [&] {
-            if (!whole) frame = view_frame(packet, scratch);
-            whole = true;
-        };
-        if (frame.data == nullptr || capturing) [[unlikely]]
-            make_whole();
+        Frame frame = view_frame(packet, scratch);
         if (capturing) [[unlikely]]
             capture_frame(m->capture, frame.data, frame.size);
         if (frame.size < kEthHeaderSize) {
@@ -273,7 +253,6 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
                 capture_frame(open->capture, frame.data, frame.size);
             auto handler = open->protocol->chars.ReceivePacketHandler;
             if (resources || handler == nullptr) {
-                make_whole();
                 receive_through_lookahead(*m, *open, packet, frame);
                 return;
             }
