@@ -31,25 +31,6 @@ static VOID StapWrite16(PUCHAR At, USHORT Value)
 /* A little-endian field of the vnet header (the kernel's byte order on x86-64). */
 static USHORT StapVnet16(const UCHAR *At) { return (USHORT)(At[0] | (At[1] << 8)); }
 
-static USHORT StapFold(ULONG64 Sum)
-{
-    while (Sum >> 16)
-        Sum = (Sum & 0xFFFF) + (Sum >> 16);
-    return (USHORT)Sum;
-}
-
-/* The one's complement sum of Data (big-endian words) added to Sum. */
-static ULONG64 StapSum(const UCHAR *Data, UINT Length, ULONG64 Sum)
-{
-    UINT i;
-
-    for (i = 0; i + 1 < Length; i += 2)
-        Sum += StapRead16(Data + i);
-    if (Length & 1)
-        Sum += (ULONG)Data[Length - 1] << 8;
-    return Sum;
-}
-
 /* ---- bind time ------------------------------------------------------------------------------------ */
 
 /* Appends one NDIS_TASK_OFFLOAD holding Length bytes of Task to the set buffer at *Offset. */
@@ -203,7 +184,7 @@ NDIS_STATUS StapNegotiateOffload(PSTAP_BINDING Binding)
 /* Finishes the checksum Linux left at Frame[Start + Offset] (seeded with the pseudo-header sum). */
 static VOID StapSoftwareChecksum(PSTAP_BINDING Binding, PUCHAR Frame, UINT Length, UINT Start, UINT Offset)
 {
-    USHORT Sum = (USHORT)~StapFold(StapSum(Frame + Start, Length - Start, 0));
+    USHORT Sum = (USHORT)~stap_gro_sum(Frame + Start, Length - Start);
 
     if (Sum == 0 && Offset == STAP_UDP_CHECK_OFFSET)
         Sum = 0xFFFF; /* UDP's 0 means "no checksum" */
@@ -269,7 +250,7 @@ static BOOLEAN StapLargeSend(PSTAP_BINDING Binding, PNDIS_PACKET Packet, PUCHAR 
         return FALSE;
     /* Linux's pseudo-header sum counts the TCP length; NDIS's for a large send does not. */
     Check = StapRead16(Frame + Start + Offset);
-    StapWrite16(Frame + Start + Offset, StapFold((ULONG64)Check + (USHORT)~(USHORT)(Length - Start)));
+    StapWrite16(Frame + Start + Offset, stap_gro_add(Check, (USHORT)~(USHORT)(Length - Start)));
     NDIS_PER_PACKET_INFO_FROM_PACKET(Packet, TcpLargeSendPacketInfo) = (PVOID)(ULONG_PTR)Mss;
     InterlockedIncrement64(&Binding->FromTapLarge);
     return TRUE;
