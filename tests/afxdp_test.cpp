@@ -188,6 +188,25 @@ TEST_F(AfxdpTest, StopRemovesTheXdpProgram) {
     EXPECT_FALSE(xdp_attached(veth_->near_end())) << link_text(veth_->near_end());
 }
 
+TEST_F(AfxdpTest, Seed_2_11_DeletingTheInterfaceRemovesTheAdapterUntilARescan) {
+    ASSERT_EQ(add_adapter("x0", veth_->near_end()).status, 0);
+    auto state_of_x0 = [&] {
+        nlohmann::json status = json({"status"});
+        for (const auto& device : status["devices"])
+            if (device.value("name", "") == "x0") return device.value("state", "");
+        return std::string();
+    };
+    ASSERT_EQ(state_of_x0(), "running");
+    ASSERT_EQ(strata::test::shell("ip link delete " + veth_->near_end()).exit_code, 0);
+    EXPECT_TRUE(eventually([&] { return state_of_x0() == "removed"; })) << "afxdp called NdisMRemoveMiniport";
+    CliResult rescan = run({"device", "rescan"});
+    EXPECT_EQ(rescan.status, 1) << "the interface is still missing";
+    EXPECT_NE(rescan.err.find("device x0"), std::string::npos) << rescan.err;
+    EXPECT_EQ(state_of_x0(), "stopped");
+    CliResult stopped = run({"stop"});
+    EXPECT_EQ(stopped.status, 0) << stopped.err;
+}
+
 TEST_F(AfxdpTest, AMissingInterfaceFailsWithOneLineAndLeavesNothing) {
     const std::string missing = veth_->near_end() + "q";
     CliResult added = add_adapter("bad", missing);

@@ -508,6 +508,8 @@ struct MiniportAdapter {
     std::atomic<unsigned> packets_sent{0};   // packets MiniportSendPackets was given
     std::atomic<unsigned> resets{0};
     std::atomic<bool> halted{false};
+    std::mutex sets_mutex;
+    std::vector<std::pair<NDIS_OID, std::vector<UCHAR>>> sets;  // MiniportSetInformation calls, in order
 };
 
 class TestMiniport {
@@ -520,6 +522,8 @@ public:
         bool select_medium = true;             // FALSE: succeed without setting SelectedMediumIndex
         NDIS_STATUS initialize_status = NDIS_STATUS_SUCCESS;
         bool reset_pends = false;              // MiniportReset returns PENDING; the test completes it
+        bool addressing_reset = false;         // MiniportReset asks NDIS to restore the addressing
+        NDIS_STATUS serialized_send_status = NDIS_STATUS_SUCCESS;  // !deserialize: each packet's status
         EventLog* log = nullptr;               // "halt:<service>", "reset:<service>"
         // Runs inside MiniportInitialize after NdisMSetAttributesEx (configuration reads).
         std::function<void(MiniportAdapter&, NDIS_HANDLE wrapper_configuration_context)> on_initialize;
@@ -563,6 +567,7 @@ public:
         c.SetInformationHandler = &TestMiniport::SetInformation;
         c.ResetHandler = &TestMiniport::Reset;
         c.SendPacketsHandler = &TestMiniport::SendPackets;
+        c.PnPEventNotifyHandler = &TestMiniport::PnPEventNotify;
         return NdisMRegisterMiniport(wrapper_, reinterpret_cast<PNDIS_MINIPORT_CHARACTERISTICS>(&c), sizeof c);
     }
 
@@ -683,11 +688,16 @@ private:
         }
         return answer(buffer, length, &value, sizeof value, written, needed);
     }
-    static NDIS_STATUS SetInformation(NDIS_HANDLE context, NDIS_OID oid, PVOID, ULONG length, PULONG read,
+    static NDIS_STATUS SetInformation(NDIS_HANDLE context, NDIS_OID oid, PVOID buffer, ULONG length, PULONG read,
                                       PULONG needed) {
         auto* a = static_cast<MiniportAdapter*>(context);
         Inside inside(*a);
         *needed = 0;
+        {
+            const auto* bytes = static_cast<const UCHAR*>(buffer);
+            std::lock_guard lock(a->sets_mutex);
+            a->sets.emplace_back(oid, std::vector<UCHAR>(bytes, bytes + length));
+        }
         switch (oid) {
         case OID_GEN_CURRENT_PACKET_FILTER:
         case OID_GEN_CURRENT_LOOKAHEAD:
@@ -702,10 +712,15 @@ private:
     static NDIS_STATUS Reset(PBOOLEAN addressing_reset, NDIS_HANDLE context) {
         auto* a = static_cast<MiniportAdapter*>(context);
         Inside inside(*a);
-        *addressing_reset = FALSE;
+        *addressing_reset = a->driver->options_.addressing_reset ? TRUE : FALSE;
         a->resets.fetch_add(1);
         if (a->driver->options_.log != nullptr) a->driver->options_.log->add("reset:" + a->driver->service_);
         return a->driver->options_.reset_pends ? NDIS_STATUS_PENDING : NDIS_STATUS_SUCCESS;
+    }
+    static VOID PnPEventNotify(NDIS_HANDLE context, NDIS_DEVICE_PNP_EVENT event, PVOID, ULONG) {
+        auto* a = static_cast<MiniportAdapter*>(context);
+        if (a->driver->options_.log != nullptr)
+            a->driver->options_.log->add("pnp" + std::to_string(static_cast<int>(event)) + ":" + a->driver->service_);
     }
     static VOID SendPackets(NDIS_HANDLE context, PPNDIS_PACKET packets, UINT count) {
         auto* a = static_cast<MiniportAdapter*>(context);
@@ -716,7 +731,7 @@ private:
             for (UINT i = 0; i < count; ++i) {
                 a->packets_sent.fetch_add(1);
                 if (d.options_.on_send) d.options_.on_send(*a, packets[i]);
-                if (!d.options_.deserialize) NDIS_SET_PACKET_STATUS(packets[i], NDIS_STATUS_SUCCESS);
+                if (!d.options_.deserialize) NDIS_SET_PACKET_STATUS(packets[i], d.options_.serialized_send_status);
             }
         }
         // A deserialized miniport owns the packets until NdisMSendComplete; completing them

@@ -24,15 +24,17 @@ static VOID AfpSetMediaState(PAFP_ADAPTER Adapter, BOOLEAN Connected)
 
 /* DISPATCH_LEVEL, the io processor. The interface was deleted (or left our network namespace):
  * the socket is no longer watched or written; its ring stays mapped for the packets protocols
- * still hold, until MiniportHalt. The adapter stays, disconnected. */
+ * still hold, until MiniportHalt. The device is gone for good, so the adapter asks NDIS to
+ * remove it (seed 003 §2.11: NDIS unbinds the protocols and IMs above and halts it). */
 static VOID AfpInterfaceGone(PAFP_ADAPTER Adapter)
 {
     Adapter->Gone = TRUE;
     AfpUpdatePortMask(Adapter, 0, STRATA_IO_READABLE | STRATA_IO_WRITABLE);
     AfpTxFlush(Adapter, NDIS_STATUS_FAILURE);
     AfpSetMediaState(Adapter, FALSE);
-    AfpLogError(NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, "interface %s was removed; its adapter stays disconnected",
+    AfpLogError(NDIS_ERROR_CODE_ADAPTER_NOT_FOUND, "interface %s was removed; removing its adapter",
         Adapter->Config.Interface);
+    NdisMRemoveMiniport(Adapter->MiniportHandle);
 }
 
 /* The packet socket's io event — DISPATCH_LEVEL, the io processor. READABLE: retired receive

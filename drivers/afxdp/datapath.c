@@ -368,12 +368,16 @@ VOID AfxdpLinkEvent(PVOID Context, ULONG Events)
                                                                           : NdisMediaStateDisconnected;
     else
         return;
-    if (State == Adapter->MediaState)
-        return;
-    Adapter->MediaState = State;
-    DbgPrint("afxdp: %s: link %s%s\n", Adapter->Config.Interface,
-        State == NdisMediaStateConnected ? "up" : "down", (Bits & XP_LINK_DELETED) != 0 ? " (interface deleted)" : "");
-    NdisMIndicateStatus(Adapter->MiniportHandle,
-        State == NdisMediaStateConnected ? NDIS_STATUS_MEDIA_CONNECT : NDIS_STATUS_MEDIA_DISCONNECT, NULL, 0);
-    NdisMIndicateStatusComplete(Adapter->MiniportHandle);
+    if (State != Adapter->MediaState) {
+        Adapter->MediaState = State;
+        DbgPrint("afxdp: %s: link %s%s\n", Adapter->Config.Interface,
+            State == NdisMediaStateConnected ? "up" : "down", (Bits & XP_LINK_DELETED) != 0 ? " (interface deleted)" : "");
+        NdisMIndicateStatus(Adapter->MiniportHandle,
+            State == NdisMediaStateConnected ? NDIS_STATUS_MEDIA_CONNECT : NDIS_STATUS_MEDIA_DISCONNECT, NULL, 0);
+        NdisMIndicateStatusComplete(Adapter->MiniportHandle);
+    }
+    /* The interface is gone for good: NDIS unbinds the protocols and halts the adapter (seed 003
+     * §2.11); MiniportHalt's detach of the XDP program finds nothing left to detach. */
+    if ((Bits & XP_LINK_DELETED) != 0)
+        NdisMRemoveMiniport(Adapter->MiniportHandle);
 }

@@ -37,6 +37,8 @@ static const LOOP_PARAMETER LoopParameters[] = {
     LOOP_PARAM(ReceiveBuffers, 256, 1, 16384),
     LOOP_PARAM(MaxMulticastList, 32, 1, 256),
     LOOP_PARAM(CheckForHangSeconds, 0, 0, 3600),
+    LOOP_PARAM(PowerManagement, 0, 0, 1),
+    LOOP_PARAM(NoHaltOnSuspend, 0, 0, 1),
 };
 
 /* PASSIVE_LEVEL. Fills Config from the instance key: defaults for absent values, out-of-range
@@ -175,6 +177,9 @@ NDIS_STATUS LoopInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInd
 
     /* Seed §2.4.2: the attributes name the context NDIS passes back to every MiniportXxx. */
     Attributes = Adapter->Config.Serialized ? 0 : NDIS_ATTRIBUTE_DESERIALIZE;
+    if (Adapter->Config.NoHaltOnSuspend)
+        Attributes |= NDIS_ATTRIBUTE_NO_HALT_ON_SUSPEND;
+    Adapter->PowerState = NdisDeviceStateD0;
     NdisMSetAttributesEx(MiniportAdapterHandle, (NDIS_HANDLE)Adapter, Adapter->Config.CheckForHangSeconds,
         Attributes, NdisInterfaceInternal);
 

@@ -1,6 +1,6 @@
 /* hooks.c — the test and benchmark hooks of loop.sys declared in loop_hooks.h: find an adapter
  * by address, drive its receive path (seed 003 §2.7) and status path (§2.12), read its
- * counters. */
+ * counters and its power record (§2.9). */
 #include "loop.h"
 
 PVOID LoopFindAdapter(const UCHAR Mac[6])
@@ -74,4 +74,19 @@ VOID LoopGetStats(PVOID Adapter, LOOP_STATS *Stats)
     Stats->RxDroppedRingFull = A->RxDroppedRingFull;
     Stats->ReturnsOutstanding = A->ReturnsOutstanding;
     NdisReleaseSpinLock(&A->RxLock);
+}
+
+VOID LoopGetPower(PVOID Adapter, LOOP_POWER *Power)
+{
+    PLOOP_ADAPTER A = (PLOOP_ADAPTER)Adapter;
+
+    if (Power == NULL)
+        return;
+    NdisZeroMemory(Power, sizeof(*Power));
+    if (A == NULL)
+        return;
+    Power->PowerState = (ULONG)A->PowerState;
+    Power->QueryPowerCalls = A->QueryPowerCalls;
+    Power->SetPowerCalls = A->SetPowerCalls;
+    Power->WakeUpEnable = A->WakeUpEnable;
 }

@@ -51,6 +51,11 @@
  *     ReceiveBuffers       1..16384, default 256: receive slots (and receive packets).
  *     MaxMulticastList     1..256, default 32: OID_802_3_MAXIMUM_LIST_SIZE.
  *     CheckForHangSeconds  0..3600, default 0 (NDIS's default interval).
+ *     PowerManagement      0/1, default 0: answers OID_PNP_CAPABILITIES (wakes on magic packet
+ *                          and pattern from D3), OID_PNP_QUERY_POWER, OID_PNP_SET_POWER and
+ *                          OID_PNP_ENABLE_WAKE_UP (seed 003 §2.9.1); 0 makes it a legacy
+ *                          miniport that NDIS halts for sleep.
+ *     NoHaltOnSuspend      0/1, default 0: sets NDIS_ATTRIBUTE_NO_HALT_ON_SUSPEND.
  *
  * COUNTERS (LoopGetStats; also behind the statistics OIDs)
  *     TxFrames, TxBytes     frames/bytes accepted for transmission  (OID_GEN_XMIT_OK)

@@ -58,6 +58,8 @@ typedef struct _LOOP_CONFIG {
     ULONG ReceiveBuffers;
     ULONG MaxMulticastList;
     ULONG CheckForHangSeconds;
+    ULONG PowerManagement;
+    ULONG NoHaltOnSuspend;
     BOOLEAN HasNetworkAddress;
     UCHAR NetworkAddress[LOOP_ETH_ADDRESS];
 } LOOP_CONFIG, *PLOOP_CONFIG;
@@ -103,6 +105,10 @@ typedef struct _LOOP_ADAPTER {
     PUCHAR MulticastList;       /* MaxMulticastList addresses */
     volatile NDIS_MEDIA_STATE MediaState;
     NDIS_STATUS RequestStatus;  /* RequestsPend: result handed to the request DPC */
+    volatile NDIS_DEVICE_POWER_STATE PowerState; /* OID_PNP_SET_POWER (LoopGetPower) */
+    volatile ULONG QueryPowerCalls;
+    volatile ULONG SetPowerCalls;
+    ULONG WakeUpEnable;         /* OID_PNP_ENABLE_WAKE_UP */
     BOOLEAN RequestIsSet;
     KDPC RequestDpc;
 

@@ -50,11 +50,23 @@ DECLSPEC_EXPORT VOID LoopIndicateStatus(PVOID Adapter, NDIS_STATUS GeneralStatus
  * IRQL <= DISPATCH_LEVEL. */
 DECLSPEC_EXPORT VOID LoopGetStats(PVOID Adapter, LOOP_STATS *Stats);
 
+/* What the adapter's power OIDs did (PowerManagement / NoHaltOnSuspend, seed 003 §2.9). */
+typedef struct _LOOP_POWER {
+    ULONG PowerState;       /* NDIS_DEVICE_POWER_STATE of the last OID_PNP_SET_POWER (D0 at start) */
+    ULONG QueryPowerCalls;  /* OID_PNP_QUERY_POWER queries */
+    ULONG SetPowerCalls;    /* OID_PNP_SET_POWER sets */
+    ULONG WakeUpEnable;     /* the OID_PNP_ENABLE_WAKE_UP flags last set */
+} LOOP_POWER, *PLOOP_POWER;
+
+/* LoopGetPower — Adapter's power record. IRQL <= DISPATCH_LEVEL. */
+DECLSPEC_EXPORT VOID LoopGetPower(PVOID Adapter, LOOP_POWER *Power);
+
 typedef PVOID (*PFN_LOOP_FIND_ADAPTER)(const UCHAR Mac[6]);
 typedef NDIS_STATUS (*PFN_LOOP_INDICATE_FRAMES)(PVOID Adapter, const UCHAR *Frame, UINT Length, UINT Count,
     UINT Batch);
 typedef VOID (*PFN_LOOP_INDICATE_STATUS)(PVOID Adapter, NDIS_STATUS GeneralStatus, PVOID Buffer, UINT Size);
 typedef VOID (*PFN_LOOP_GET_STATS)(PVOID Adapter, LOOP_STATS *Stats);
+typedef VOID (*PFN_LOOP_GET_POWER)(PVOID Adapter, LOOP_POWER *Power);
 
 STRATA_EXTERN_C_END
 

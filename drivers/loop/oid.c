@@ -191,7 +191,32 @@ static NDIS_STATUS LoopQuery(PLOOP_ADAPTER Adapter, NDIS_OID Oid, PVOID Buffer, 
     case OID_802_3_MAXIMUM_LIST_SIZE:
         Value = Adapter->Config.MaxMulticastList;
         break;
+    case OID_PNP_CAPABILITIES:
+        if (!Adapter->Config.PowerManagement)
+            goto unsupported;
+        {
+            NDIS_PNP_CAPABILITIES Capabilities;
+
+            NdisZeroMemory(&Capabilities, sizeof(Capabilities));
+            Capabilities.WakeUpCapabilities.MinMagicPacketWakeUp = NdisDeviceStateD3;
+            Capabilities.WakeUpCapabilities.MinPatternWakeUp = NdisDeviceStateD3;
+            Capabilities.WakeUpCapabilities.MinLinkChangeWakeUp = NdisDeviceStateUnspecified;
+            return LoopAnswer(Buffer, Length, &Capabilities, sizeof(Capabilities), Written, Needed);
+        }
+    case OID_PNP_QUERY_POWER:
+        if (!Adapter->Config.PowerManagement)
+            goto unsupported;
+        InterlockedIncrement((PLONG)&Adapter->QueryPowerCalls);
+        *Written = 0;
+        *Needed = 0;
+        return NDIS_STATUS_SUCCESS;
+    case OID_PNP_ENABLE_WAKE_UP:
+        if (!Adapter->Config.PowerManagement)
+            goto unsupported;
+        Value = Adapter->WakeUpEnable;
+        break;
     default:
+    unsupported:
         *Written = 0;
         *Needed = 0;
         return NDIS_STATUS_NOT_SUPPORTED;
@@ -261,6 +286,27 @@ static NDIS_STATUS LoopSet(PLOOP_ADAPTER Adapter, NDIS_OID Oid, PVOID Buffer, UL
         Adapter->MulticastCount = Length / LOOP_ETH_ADDRESS;
         *Read = Length;
         return NDIS_STATUS_SUCCESS;
+
+    case OID_PNP_SET_POWER:
+        /* A legacy miniport that asked not to be halted hears D3 and D0 too. */
+        if (!Adapter->Config.PowerManagement && !Adapter->Config.NoHaltOnSuspend)
+            return NDIS_STATUS_NOT_SUPPORTED;
+        if (Length < sizeof(NDIS_DEVICE_POWER_STATE)) {
+            *Needed = sizeof(NDIS_DEVICE_POWER_STATE);
+            return NDIS_STATUS_INVALID_LENGTH;
+        }
+        NdisMoveMemory((PVOID)&Adapter->PowerState, Buffer, sizeof(NDIS_DEVICE_POWER_STATE));
+        InterlockedIncrement((PLONG)&Adapter->SetPowerCalls);
+        *Read = sizeof(NDIS_DEVICE_POWER_STATE);
+        return NDIS_STATUS_SUCCESS;
+
+    case OID_PNP_ENABLE_WAKE_UP:
+        if (!Adapter->Config.PowerManagement)
+            return NDIS_STATUS_NOT_SUPPORTED;
+        Status = LoopSetUlong(Buffer, Length, &Value, Read, Needed);
+        if (Status == NDIS_STATUS_SUCCESS)
+            Adapter->WakeUpEnable = Value;
+        return Status;
 
     default:
         return NDIS_STATUS_NOT_SUPPORTED;

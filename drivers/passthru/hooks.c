@@ -42,6 +42,9 @@ NDIS_STATUS PassthruQueryCounters(ULONG Index, PASSTHRU_COUNTERS *Counters)
         Counters->LastMediaStatus = (ULONG)A->LatestMediaStatus;
         Counters->SendDescriptorsInUse = NdisPacketPoolUsage(A->SendPacketPool);
         Counters->ReceiveDescriptorsInUse = NdisPacketPoolUsage(A->RecvPacketPool);
+        Counters->SendsQueued = (ULONG64)A->SendsQueued;
+        Counters->SendsQueueFull = (ULONG64)A->SendsQueueFull;
+        Counters->SendsWaiting = A->SendQueueCount;
         Counters->MiniportReferences = (ULONG64)(A->MiniportRefs.Count > 0 ? A->MiniportRefs.Count : 0);
         Status = NDIS_STATUS_SUCCESS;
         break;

@@ -57,8 +57,8 @@ NDIS_STATUS MpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumIndex
     return Status;
 }
 
-/* MiniportHalt (ndis.h) — seed 003 §2.3.1.1, §2.11 — PASSIVE_LEVEL. Admits no new work, waits
- * until every send is completed up, every packet indicated up is returned and the forwarded
+/* MiniportHalt (ndis.h) — seed 003 §2.3.1.1, §2.11 — PASSIVE_LEVEL. Admits no new work, fails
+ * the sends waiting for the adapter below to wake, waits until every send is completed up, every packet indicated up is returned and the forwarded
  * request is completed, then forgets the miniport handle. The binding below stays: it belongs
  * to ProtocolUnbindAdapter, which this call may be part of (NdisIMDeInitializeDeviceInstance)
  * or not (the virtual miniport was removed on its own). */
@@ -68,6 +68,7 @@ VOID MpHalt(NDIS_HANDLE MiniportAdapterContext)
 
     Adapter->MiniportReady = FALSE;
     KeMemoryBarrier();
+    PtFailSendQueue(Adapter, NDIS_STATUS_FAILURE);
     PtRefWaitZero(&Adapter->MiniportRefs);
 
     NdisAcquireSpinLock(&Adapter->Lock);

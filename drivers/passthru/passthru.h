@@ -30,6 +30,7 @@
 #define PT_POOL_DESCRIPTORS    256         /* per pool, preallocated */
 #define PT_POOL_OVERFLOW       3840        /* more on demand, NdisAllocatePacketPoolEx */
 #define PT_MAX_SEND_BATCH      64          /* packets per NdisSendPackets call */
+#define PT_SEND_QUEUE_SIZE     1024        /* sends held while the adapter below sleeps (§2.9.3.2) */
 
 /* ProtocolReserved of our send descriptors: the upper driver's packet it stands for. */
 typedef struct _PT_SEND_RESERVED {
@@ -96,6 +97,15 @@ typedef struct _PT_ADAPTER {
     BOOLEAN Unbinding;                /* under Lock: ProtocolUnbindAdapter started */
     NDIS_DEVICE_POWER_STATE MiniportPowerState; /* from OID_PNP_SET_POWER */
     PT_REFCOUNT MiniportRefs;
+
+    /* Send queue (seed §2.9.3.2): while SendQueueing, sends from above wait here, in order, for
+     * the adapter below to be back at D0; PtPnPSetPower sets it before the adapter sleeps and
+     * the drain clears it once the queue is empty. Under Lock; the data path reads
+     * SendQueueing without it and takes the lock only when it is set. */
+    volatile BOOLEAN SendQueueing;
+    ULONG SendQueueHead;
+    ULONG SendQueueCount;
+    PNDIS_PACKET SendQueue[PT_SEND_QUEUE_SIZE];
     NDIS_REQUEST Request;             /* the one forwarded request (NDIS sends one at a time) */
     PULONG RequestBytesDone;          /* the caller's BytesWritten / BytesRead */
     PULONG RequestBytesNeeded;
@@ -116,6 +126,8 @@ typedef struct _PT_ADAPTER {
     volatile LONG64 SendCompletes;
     volatile LONG64 SendsFailed;
     volatile LONG64 SendsNoDescriptor;
+    volatile LONG64 SendsQueued;
+    volatile LONG64 SendsQueueFull;
     UCHAR SendPad[64];
 
     /* Receive area: counters written by the receive path */
@@ -198,6 +210,12 @@ VOID MpAdapterShutdown(NDIS_HANDLE MiniportAdapterContext);
 VOID MpSendPackets(NDIS_HANDLE MiniportAdapterContext, PPNDIS_PACKET PacketArray, UINT NumberOfPackets);
 VOID MpCancelSendPackets(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId);
 VOID PtSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status);
+/* PASSIVE_LEVEL. The adapter below is back at D0: sends what waited, in order, then lets sends
+ * through directly again. */
+VOID PtDrainSendQueue(PPT_ADAPTER Adapter);
+/* IRQL <= DISPATCH_LEVEL. The virtual miniport or the binding goes: every waiting send is
+ * completed up with Status and sends are no longer queued. */
+VOID PtFailSendQueue(PPT_ADAPTER Adapter, NDIS_STATUS Status);
 
 /* ---- recv.c: packets up (§2.5, §2.7.1) ------------------------------------------------------- */
 INT PtReceivePacket(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet);

@@ -39,6 +39,9 @@ typedef struct _PASSTHRU_COUNTERS {
     ULONG64 MiniportReferences;           /* gauge: sends not completed up, packets indicated up
                                              and not returned, a forwarded request, indications
                                              in progress; MiniportHalt waits for zero */
+    ULONG64 SendsQueued;                  /* held while the adapter below slept (seed §2.9.3.2) */
+    ULONG64 SendsQueueFull;               /* completed NDIS_STATUS_RESOURCES: the queue was full */
+    ULONG64 SendsWaiting;                 /* gauge: in the queue now */
 } PASSTHRU_COUNTERS, *PPASSTHRU_COUNTERS;
 
 /* PassthruQueryCounters — fills *Counters for the Index-th binding (0, 1, ... in bind order)

@@ -326,6 +326,8 @@ VOID PtUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, ND
     MiniportHandle = Adapter->MiniportHandle;
     NdisReleaseSpinLock(&Adapter->Lock);
     if (MiniportHandle != NULL) {
+        /* Sends waiting for the adapter below to wake will not go there now. */
+        PtFailSendQueue(Adapter, NDIS_STATUS_FAILURE);
         Result = NdisIMDeInitializeDeviceInstance(MiniportHandle);
         if (Result != NDIS_STATUS_SUCCESS) {
             /* The virtual miniport stays: so must the binding it sends on. */
@@ -349,8 +351,9 @@ VOID PtUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, ND
 }
 
 /* NetEventSetPower on the binding — seed 003 §2.9.2, §2.9.3 — PASSIVE_LEVEL. Going to sleep the
- * passthru stops sending and requesting below (the data path checks LowerPowerState) and waits
- * for what is outstanding there; back in D0 it resumes. Always succeeds. */
+ * passthru stops sending and requesting below (sends from above wait in the send queue,
+ * requests are refused) and waits for what is outstanding there; back in D0 it sends what
+ * waited, in order, and resumes. Always succeeds. */
 static NDIS_STATUS PtPnPSetPower(PPT_ADAPTER Adapter, PNET_PNP_EVENT NetPnPEvent)
 {
     NDIS_DEVICE_POWER_STATE NewState;
@@ -361,10 +364,14 @@ static NDIS_STATUS PtPnPSetPower(PPT_ADAPTER Adapter, PNET_PNP_EVENT NetPnPEvent
 
     NdisAcquireSpinLock(&Adapter->Lock);
     Adapter->LowerPowerState = NewState;
+    if (NewState > NdisDeviceStateD0)
+        Adapter->SendQueueing = TRUE;
     NdisReleaseSpinLock(&Adapter->Lock);
     KeMemoryBarrier();
     if (NewState > NdisDeviceStateD0)
         PtRefWaitZero(&Adapter->LowerRefs);
+    else
+        PtDrainSendQueue(Adapter);
     return NDIS_STATUS_SUCCESS;
 }
 

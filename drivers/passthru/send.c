@@ -1,7 +1,8 @@
 /* send.c — packets down: MiniportSendPackets repackages every upper packet in a descriptor of
- * its own (or, with packet stacking, passes the packet itself) and sends them below in order;
- * ProtocolSendComplete gives each upper packet back; MiniportCancelSendPackets forwards the
- * cancellation (seed 003 §2.5, §2.6, §2.8). */
+ * its own (or, with packet stacking, passes the packet itself) and sends them below in order,
+ * or queues them while the adapter below sleeps; ProtocolSendComplete gives each upper packet
+ * back; MiniportCancelSendPackets forwards the cancellation (seed 003 §2.5, §2.6, §2.8,
+ * §2.9.3.2). */
 #include "passthru.h"
 
 /* Any IRQL <= DISPATCH_LEVEL. Completes one upper packet, counts it and lets go of its miniport
@@ -71,28 +72,55 @@ static VOID PtSendDown(PPT_ADAPTER Adapter, PPNDIS_PACKET Packets, UINT Count)
     }
 }
 
-/* MiniportSendPackets (ndis.h) — seed 003 §2.8 — IRQL <= DISPATCH_LEVEL; deserialized, so any
- * number of processors at once. Every packet is completed exactly once with NdisMSendComplete,
- * later or now (no descriptor: NDIS_STATUS_RESOURCES; asleep: NDIS_STATUS_FAILURE). The order of
- * the array is the order below. */
-VOID MpSendPackets(NDIS_HANDLE MiniportAdapterContext, PPNDIS_PACKET PacketArray, UINT NumberOfPackets)
+/* DISPATCH_LEVEL or below. Count upper packets, each holding a miniport reference, go below in
+ * order (one descriptor each, or the packet itself with packet stacking). Unless FromQueue, a
+ * send that meets SendQueueing after taking its references below goes to the queue instead. */
+static VOID PtSendBatch(PPT_ADAPTER Adapter, PPNDIS_PACKET PacketArray, UINT NumberOfPackets, BOOLEAN FromQueue);
+
+/* IRQL <= DISPATCH_LEVEL. Queues Count packets (their miniport references stay taken) while
+ * SendQueueing; what does not fit is completed with NDIS_STATUS_RESOURCES. Seed §2.9.3.2: the
+ * virtual miniport may be at D0 before the adapter below, and sends must wait for it. */
+static VOID PtQueueSends(PPT_ADAPTER Adapter, PPNDIS_PACKET Packets, UINT Count)
 {
-    PPT_ADAPTER Adapter = (PPT_ADAPTER)MiniportAdapterContext;
+    UINT Queued = 0;
+    UINT i;
+
+    NdisAcquireSpinLock(&Adapter->Lock);
+    if (!Adapter->SendQueueing) {
+        /* The drain finished meanwhile: the adapter below is back. */
+        NdisReleaseSpinLock(&Adapter->Lock);
+        PtSendBatch(Adapter, Packets, Count, FALSE);
+        return;
+    }
+    while (Queued < Count && Adapter->SendQueueCount < PT_SEND_QUEUE_SIZE) {
+        ULONG Tail = (Adapter->SendQueueHead + Adapter->SendQueueCount) % PT_SEND_QUEUE_SIZE;
+
+        Adapter->SendQueue[Tail] = Packets[Queued++];
+        Adapter->SendQueueCount++;
+    }
+    NdisReleaseSpinLock(&Adapter->Lock);
+    InterlockedExchangeAdd64(&Adapter->SendsQueued, Queued);
+    for (i = Queued; i < Count; i++) {
+        InterlockedIncrement64(&Adapter->SendsQueueFull);
+        PtCompleteUp(Adapter, Packets[i], NDIS_STATUS_RESOURCES);
+    }
+}
+
+static VOID PtSendBatch(PPT_ADAPTER Adapter, PPNDIS_PACKET PacketArray, UINT NumberOfPackets, BOOLEAN FromQueue)
+{
     PNDIS_PACKET Batch[PT_MAX_SEND_BATCH];
     UINT Limit = Adapter->LowerMaxSendPackets < PT_MAX_SEND_BATCH ? Adapter->LowerMaxSendPackets : PT_MAX_SEND_BATCH;
     UINT Batched = 0;
     UINT i;
 
-    /* NDIS sends nothing to a miniport before MiniportInitialize or during MiniportHalt, so the
-     * references are taken unconditionally: each packet holds one on the miniport edge until
-     * completed up, and one below while it is there. */
-    PtRefAdd(&Adapter->MiniportRefs, (LONG)NumberOfPackets);
+    /* Each packet holds a reference below while it is there. The power transition sets
+     * SendQueueing before it waits for LowerRefs to drain, so a send either is seen by that wait
+     * or sees SendQueueing here. */
     PtRefAdd(&Adapter->LowerRefs, (LONG)NumberOfPackets);
     KeMemoryBarrier();
-    if (Adapter->MiniportPowerState != NdisDeviceStateD0 || Adapter->LowerPowerState != NdisDeviceStateD0) {
+    if (!FromQueue && Adapter->SendQueueing) {
         PtRefDrop(&Adapter->LowerRefs, (LONG)NumberOfPackets);
-        for (i = 0; i < NumberOfPackets; i++)
-            PtCompleteUp(Adapter, PacketArray[i], NDIS_STATUS_FAILURE);
+        PtQueueSends(Adapter, PacketArray, NumberOfPackets);
         return;
     }
 
@@ -127,6 +155,78 @@ VOID MpSendPackets(NDIS_HANDLE MiniportAdapterContext, PPNDIS_PACKET PacketArray
     }
     if (Batched != 0)
         PtSendDown(Adapter, Batch, Batched);
+}
+
+/* MiniportSendPackets (ndis.h) — seed 003 §2.8, §2.9.3.2 — IRQL <= DISPATCH_LEVEL; deserialized,
+ * so any number of processors at once. Every packet is completed exactly once with
+ * NdisMSendComplete, later or now (no descriptor or a full queue: NDIS_STATUS_RESOURCES; the
+ * virtual miniport asleep on its own: NDIS_STATUS_FAILURE). While the adapter below sleeps the
+ * packets wait in the send queue. The order of the array is the order below. */
+VOID MpSendPackets(NDIS_HANDLE MiniportAdapterContext, PPNDIS_PACKET PacketArray, UINT NumberOfPackets)
+{
+    PPT_ADAPTER Adapter = (PPT_ADAPTER)MiniportAdapterContext;
+    UINT i;
+
+    /* NDIS sends nothing to a miniport before MiniportInitialize or during MiniportHalt, so the
+     * references are taken unconditionally: each packet holds one on the miniport edge until
+     * completed up. */
+    PtRefAdd(&Adapter->MiniportRefs, (LONG)NumberOfPackets);
+    KeMemoryBarrier();
+    if (Adapter->SendQueueing) {
+        PtQueueSends(Adapter, PacketArray, NumberOfPackets);
+        return;
+    }
+    if (Adapter->MiniportPowerState != NdisDeviceStateD0 || Adapter->LowerPowerState != NdisDeviceStateD0) {
+        for (i = 0; i < NumberOfPackets; i++)
+            PtCompleteUp(Adapter, PacketArray[i], NDIS_STATUS_FAILURE);
+        return;
+    }
+    PtSendBatch(Adapter, PacketArray, NumberOfPackets, FALSE);
+}
+
+VOID PtDrainSendQueue(PPT_ADAPTER Adapter)
+{
+    PNDIS_PACKET Batch[PT_MAX_SEND_BATCH];
+
+    for (;;) {
+        UINT Count = 0;
+
+        NdisAcquireSpinLock(&Adapter->Lock);
+        while (Count < PT_MAX_SEND_BATCH && Adapter->SendQueueCount != 0) {
+            Batch[Count++] = Adapter->SendQueue[Adapter->SendQueueHead];
+            Adapter->SendQueueHead = (Adapter->SendQueueHead + 1) % PT_SEND_QUEUE_SIZE;
+            Adapter->SendQueueCount--;
+        }
+        if (Count == 0)
+            Adapter->SendQueueing = FALSE;
+        NdisReleaseSpinLock(&Adapter->Lock);
+        if (Count == 0)
+            return;
+        PtSendBatch(Adapter, Batch, Count, TRUE);
+    }
+}
+
+VOID PtFailSendQueue(PPT_ADAPTER Adapter, NDIS_STATUS Status)
+{
+    PNDIS_PACKET Batch[PT_MAX_SEND_BATCH];
+    UINT i;
+
+    for (;;) {
+        UINT Count = 0;
+
+        NdisAcquireSpinLock(&Adapter->Lock);
+        Adapter->SendQueueing = FALSE;
+        while (Count < PT_MAX_SEND_BATCH && Adapter->SendQueueCount != 0) {
+            Batch[Count++] = Adapter->SendQueue[Adapter->SendQueueHead];
+            Adapter->SendQueueHead = (Adapter->SendQueueHead + 1) % PT_SEND_QUEUE_SIZE;
+            Adapter->SendQueueCount--;
+        }
+        NdisReleaseSpinLock(&Adapter->Lock);
+        if (Count == 0)
+            return;
+        for (i = 0; i < Count; i++)
+            PtCompleteUp(Adapter, Batch[i], Status);
+    }
 }
 
 /* ProtocolSendComplete (ndis.h) — seed 003 §2.8 — IRQL <= DISPATCH_LEVEL. */

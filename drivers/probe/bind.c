@@ -27,6 +27,7 @@ static const PROBE_PARAMETER ProbeParameters[] = {
     PROBE_PARAM(SendPoolSize, 256, 1, 4096),
     PROBE_PARAM(TransferPoolSize, 64, 1, 4096),
     PROBE_PARAM(HoldLimit, 1024, 0, 65536),
+    PROBE_PARAM(VetoQueryRemove, 0, 0, 1),
 };
 
 /* PASSIVE_LEVEL. Defaults, then whatever the protocol's per-adapter key holds (clamped). */

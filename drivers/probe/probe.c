@@ -38,6 +38,8 @@
  *     TransferPoolSize     1..4096, default 64: packets for NdisTransferData.
  *     HoldLimit            0..65536, default 1024: received packets held at most
  *                          (PROBE_RECEIVE_HOLD); beyond it packets are copied, not held.
+ *     VetoQueryRemove      0/1, default 0: ProtocolPnPEvent fails NetEventQueryRemoveDevice
+ *                          with NDIS_STATUS_FAILURE (seed §2.9.2: the device is in use).
  *
  * COUNTERS (per binding; ProbeGetStats, see PROBE_STATS in probe_hooks.h)
  *     SendsRequested, SendsCompleted, SendsFailed, LastSendStatus, ReceivedFrames,
@@ -127,10 +129,15 @@ static VOID ProbeDriverUnload(PDRIVER_OBJECT DriverObject)
 }
 
 /* ProtocolPnPEvent (ndis.h) — seed 003 §2.9.2 — PASSIVE_LEVEL. The probe holds nothing that a
- * power change or a removal query must give up, so every event succeeds. */
+ * power change or a removal query must give up, so every event succeeds, except
+ * NetEventQueryRemoveDevice on a binding configured with VetoQueryRemove (a protocol that cannot
+ * let the adapter go). Events on a NULL binding context concern all bindings. */
 NDIS_STATUS ProbePnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent)
 {
-    UNREFERENCED_PARAMETER(ProtocolBindingContext);
-    UNREFERENCED_PARAMETER(NetPnPEvent);
+    PPROBE_BINDING Binding = (PPROBE_BINDING)ProtocolBindingContext;
+
+    if (Binding != NULL && NetPnPEvent != NULL && NetPnPEvent->NetEvent == NetEventQueryRemoveDevice &&
+        Binding->Config.VetoQueryRemove)
+        return NDIS_STATUS_FAILURE;
     return NDIS_STATUS_SUCCESS;
 }

@@ -51,6 +51,7 @@ typedef struct _PROBE_CONFIG {
     ULONG SendPoolSize;
     ULONG TransferPoolSize;
     ULONG HoldLimit;
+    ULONG VetoQueryRemove;
 } PROBE_CONFIG, *PPROBE_CONFIG;
 
 /* ProtocolReserved of the packets the probe allocates (send and transfer packets). Each owns

@@ -74,6 +74,12 @@ public:
     // already did), and halts when the IM calls NdisIMDeInitializeDeviceInstance.
     bool adapter_running(std::string_view device_name) const;
 
+    // A miniport called NdisMRemoveMiniport (its device failed for good, e.g. the Linux interface
+    // was deleted): NDIS tells the driver it was surprise-removed, then `handler` runs with the
+    // device name at PASSIVE_LEVEL on the host's removal thread. Without a handler the host
+    // removes the adapter itself (remove_adapter).
+    void set_adapter_removed_handler(std::function<void(const std::string& device_name)> handler);
+
     // Calls the protocol's ProtocolBindAdapter for the adapter and waits for
     // NdisCompleteBindAdapter when it pends. Returns the bind status.
     NDIS_STATUS bind(std::string_view protocol_service, std::string_view device_name);

@@ -6,6 +6,7 @@
 #include "host/elf_imports.h"
 #include "ndis/library.h"
 #include "ndis/stubs.h"
+#include "ntos/pool.h"
 
 namespace strata::host {
 namespace {
@@ -42,6 +43,7 @@ std::unique_ptr<DriverImage> DriverImage::map(const std::filesystem::path& file,
     }
     auto image = std::make_unique<DriverImage>(Key{});
     image->module_ = module;
+    image->image_id_ = verifier::add_image(module, service);
     image->service_ = std::move(service);
     image->name_ = ndis::to_utf16("\\Driver\\" + image->service_);
     image->registry_path_ = ndis::to_utf16("\\Registry\\Machine\\System\\CurrentControlSet\\Services\\" + image->service_);
@@ -58,7 +60,10 @@ std::unique_ptr<DriverImage> DriverImage::map(const std::filesystem::path& file,
     return image;
 }
 
+// Unloaded (or DriverEntry failed): what it still holds of the pool leaked (issue 7 §4).
 DriverImage::~DriverImage() {
+    ntos::report_tag_leaks(image_id_, service_);
+    verifier::remove_image(image_id_);
     if (module_ != nullptr) ::dlclose(module_);
 }
 

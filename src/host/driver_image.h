@@ -8,6 +8,8 @@
 
 #include <wdm.h>
 
+#include "verifier/images.h"
+
 namespace strata::host {
 
 class DriverImage {
@@ -33,6 +35,7 @@ public:
 
 private:
     void* module_ = nullptr;
+    verifier::ImageId image_id_ = 0;  // its address range, for charging pool blocks to it
     std::string service_;
     std::u16string name_;           // \Driver\<service>
     std::u16string registry_path_;  // \Registry\Machine\System\CurrentControlSet\Services\<service>

@@ -2,18 +2,24 @@
 // processors, driver images, adapter instances and bindings of one in-process host.
 #include "strata/host.hpp"
 
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "host/driver_image.h"
 #include "ndis/binding.h"
 #include "ndis/intermediate.h"
 #include "ndis/library.h"
+#include "ndis/removal.h"
 #include "ntos/processor.h"
 #include "ntos/registry_key.h"
 #include "ntos/work_item.h"
 #include "registry/registry.h"
 #include "registry/root.h"
+#include "verifier/registry_switch.h"
 #include "verifier/verifier.h"
 #include "wsk/lifecycle.h"
 
@@ -42,6 +48,50 @@ struct Host::Impl {
     std::unique_ptr<registry::Registry> registry;
     std::vector<std::unique_ptr<host::DriverImage>> images;
     std::string last_error;
+
+    // Adapters whose miniport called NdisMRemoveMiniport, removed one at a time at PASSIVE_LEVEL
+    // on a thread of their own (the call may come at DISPATCH_LEVEL from the adapter's processor).
+    std::mutex removal_mutex;
+    std::condition_variable removal_wake;
+    std::deque<std::string> removals;
+    bool removal_stopping = false;
+    std::function<void(const std::string&)> removed_handler;
+    std::thread removal_thread;
+
+    void queue_removal(const std::string& device_name) {
+        {
+            std::lock_guard lock(removal_mutex);
+            removals.push_back(device_name);
+        }
+        removal_wake.notify_one();
+    }
+
+    void serve_removals(Host& host) {
+        std::unique_lock lock(removal_mutex);
+        for (;;) {
+            removal_wake.wait(lock, [&] { return removal_stopping || !removals.empty(); });
+            if (removal_stopping) return;
+            std::string device_name = std::move(removals.front());
+            removals.pop_front();
+            std::function<void(const std::string&)> handler = removed_handler;
+            lock.unlock();
+            if (ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name))
+                ndis::notify_surprise_removal(*m);
+            if (handler) handler(device_name);
+            else host.remove_adapter(device_name);
+            lock.lock();
+        }
+    }
+
+    void stop_removals() {
+        ndis::set_removal_listener(nullptr);
+        {
+            std::lock_guard lock(removal_mutex);
+            removal_stopping = true;
+        }
+        removal_wake.notify_one();
+        if (removal_thread.joinable()) removal_thread.join();
+    }
 
     host::DriverImage* image(std::string_view service) const {
         for (const auto& i : images)
@@ -119,13 +169,21 @@ Host::Host(HostOptions options) : impl_(std::make_unique<Impl>()) {
     impl_->registry = std::make_unique<registry::Registry>(impl_->options.root);
     ndis::Library::instance().set_registry(impl_->registry.get());
     ntos::set_registry(impl_->registry.get());
-    if (impl_->options.verify) verifier::set_enabled(true);
+    verifier::apply_switch(*impl_->registry, impl_->options.verify);
     unsigned processors = impl_->options.processors != 0 ? impl_->options.processors : ntos::processor_count();
     ntos::start_processors(processors);
     wsk::start_subsystem();
+    impl_->removal_thread = std::thread([this] { impl_->serve_removals(*this); });
+    ndis::set_removal_listener([impl = impl_.get()](const std::string& device_name) { impl->queue_removal(device_name); });
+}
+
+void Host::set_adapter_removed_handler(std::function<void(const std::string& device_name)> handler) {
+    std::lock_guard lock(impl_->removal_mutex);
+    impl_->removed_handler = std::move(handler);
 }
 
 Host::~Host() {
+    impl_->stop_removals();
     while (!impl_->images.empty()) {
         impl_->unload(*impl_->images.back());
         impl_->images.pop_back();

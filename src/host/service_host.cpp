@@ -17,11 +17,14 @@
 #include "host/oid_table.h"
 #include "ndis/library.h"
 #include "ndis/packet_pool.h"
+#include "ndis/power.h"
 #include "ndis/stats.h"
 #include "netcfg/netcfg.h"
 #include "ntos/pool.h"
 #include "probe/probe_hooks.h"
 #include "registry/registry.h"
+#include "verifier/control.h"
+#include "verifier/report_file.h"
 #include "verifier/verifier.h"
 
 namespace strata::host {
@@ -75,6 +78,19 @@ ServiceHost::ServiceHost(const std::filesystem::path& root, unsigned processors,
     options.processors = processors;
     options.verify = verify;
     host_ = std::make_unique<Host>(options);
+    host_->set_adapter_removed_handler([this](const std::string& device_name) { adapter_removed(device_name); });
+}
+
+void ServiceHost::adapter_removed(const std::string& device_name) {
+    std::lock_guard lock(state_mutex_);
+    if (stopping_) return;
+    log::write(log::Level::warning, "host", "adapter " + device_name + " was removed by its miniport; unbinding and halting it");
+    unbind_device(device_name);
+    host_->remove_adapter(device_name);
+    std::erase_if(started_devices_, [&](const std::string& n) { return ndis::iequals(n, device_name); });
+    removed_devices_.insert(device_name);
+    // An IM below a removed adapter took its virtual miniports down; NDIS unbound what sat on them.
+    std::erase_if(edges_, [&](const Edge& e) { return !host_->adapter_running(e.device_name); });
 }
 
 ServiceHost::~ServiceHost() { stop(); }
@@ -141,7 +157,7 @@ std::vector<std::string> ServiceHost::reconcile() {
     // PnP start of every device. A filter's virtual miniport only starts here: it initialises
     // when its IM, bound below it, calls NdisIMInitializeDeviceInstanceEx.
     for (const netcfg::Device& device : devices) {
-        if (started(device.device_name)) continue;
+        if (started(device.device_name) || removed_devices_.contains(device.device_name)) continue;
         std::string service = device_service(device);
         try {
             load(service);
@@ -197,6 +213,7 @@ std::vector<std::string> ServiceHost::reconcile() {
             progress = true;
         }
     }
+    ndis::indicate_binds_complete();  // NetEventBindsComplete after a protocol's first binds
     return errors;
 }
 
@@ -219,6 +236,10 @@ void ServiceHost::stop_device(const std::string& name) {
 
 void ServiceHost::stop() {
     if (host_ == nullptr) return;
+    {
+        std::lock_guard lock(state_mutex_);  // a removal in progress finishes first
+        stopping_ = true;
+    }
     captures_.reset();  // a capture's file ends with its statistics, written while the edges exist
     oid_client_.reset();  // NdisDeregisterProtocol while every adapter and driver is still there
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it) host_->unbind(it->service, it->device_name);
@@ -241,12 +262,17 @@ void ServiceHost::write_stop_report() const {
                          {"outstanding", leak.outstanding},
                          {"capacity", leak.capacity},
                          {"pool_freed", leak.pool_freed}});
+    nlohmann::json tag_leaks = nlohmann::json::array();
+    for (const ntos::TagLeak& leak : ntos::take_tag_leaks())
+        tag_leaks.push_back({{"driver", leak.driver}, {"tag", ntos::tag_name(leak.tag)}, {"blocks", leak.blocks},
+                             {"bytes", leak.bytes}});
+    verifier::write_report_file(root_);
     std::filesystem::path file = stop_report_path(root_);
     std::filesystem::path partial = file;
     partial += ".partial";
     std::FILE* out = std::fopen(partial.c_str(), "w");
     if (out == nullptr) return;
-    std::string text = nlohmann::json{{"pool_leaks", leaks}}.dump();
+    std::string text = nlohmann::json{{"pool_leaks", leaks}, {"tag_leaks", tag_leaks}}.dump();
     bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
     if (std::fclose(out) == 0 && written) std::filesystem::rename(partial, file);
 }
@@ -259,6 +285,7 @@ void ServiceHost::wait_for_stop_request() {
 nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
     std::string cmd = request.value("cmd", "");
     if (host_ == nullptr) throw HostError("the host is stopping");
+    std::lock_guard state_lock(state_mutex_);
     if (cmd == "status") return status();
     if (cmd == "stats") return stats();
     if (cmd == "stop") {
@@ -268,6 +295,10 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
         return nlohmann::json::object();
     }
     if (cmd == "reconcile") return {{"errors", reconcile()}};
+    if (cmd == "rescan") {
+        removed_devices_.clear();
+        return {{"errors", reconcile()}};
+    }
     if (cmd == "device-stop") {
         stop_device(request.value("name", ""));
         return nlohmann::json::object();
@@ -290,6 +321,9 @@ nlohmann::json ServiceHost::handle(const nlohmann::json& request) {
     if (cmd == "probe-send") return probe_send(request);
     if (cmd == "probe-stats") return {{"bindings", probe_stats()}};
     if (cmd == "oid") return oid(request);
+    if (cmd == "pnp") return pnp(request);
+    if (verifier::is_verifier_request(request)) return verifier::handle_request(request);
+    if (cmd == "reset") return reset(request);
     if (cmd == "capture-edges") {
         if (captures_ == nullptr) captures_ = std::make_unique<CaptureServer>(host_->registry());
         return {{"edges", captures_->edges()}};
@@ -315,8 +349,12 @@ nlohmann::json ServiceHost::status() const {
     nlohmann::json devices = nlohmann::json::array();
     for (const netcfg::Device& d : netcfg::devices(host_->registry())) {
         bool running = host_->adapter_running(d.device_name);
+        ndis::Miniport* power = ndis::find_power_device(d.device_name);
         devices.push_back({{"name", d.name}, {"device", d.device_name}, {"service", d.service},
-                           {"state", running ? "running" : "stopped"}});
+                           {"state", running                                      ? "running"
+                                     : removed_devices_.contains(d.device_name) ? "removed"
+                                                                                : "stopped"},
+                           {"power", power != nullptr ? ndis::power_state_name(power->power_state.load()) : ""}});
     }
     nlohmann::json bindings = nlohmann::json::array();
     for (const Edge& e : edges_) bindings.push_back({{"service", e.service}, {"device", e.device_name}});
@@ -498,14 +536,7 @@ nlohmann::json ServiceHost::oid(const nlohmann::json& request) {
     std::optional<std::vector<std::uint8_t>> data = parse_hex_bytes(request.value("data", ""));
     if (!data) throw HostError("oid: \"data\" must be hex bytes");
 
-    // A connection name, a virtual miniport's name, or a \Device\{GUID} name.
-    std::string device_name;
-    for (const netcfg::Device& d : netcfg::devices(host_->registry()))
-        if (ndis::iequals(d.name, adapter) || ndis::iequals(d.device_name, adapter)) device_name = d.device_name;
-    if (device_name.empty() && ndis::Library::instance().find_miniport(adapter) != nullptr) device_name = adapter;
-    if (device_name.empty())
-        throw HostError("no adapter or virtual miniport named " + adapter + " (see strata device list)");
-
+    std::string device_name = adapter_device_name(adapter);
     nlohmann::json reply = {{"adapter", adapter}, {"device", device_name}, {"oid", oid}};
     try {
         if (oid_client_ == nullptr) oid_client_ = std::make_unique<OidClient>();
@@ -519,6 +550,45 @@ nlohmann::json ServiceHost::oid(const nlohmann::json& request) {
     } catch (const OidError& e) {
         reply["failure"] = e.what();
     }
+    return reply;
+}
+
+std::string ServiceHost::adapter_device_name(const std::string& adapter) const {
+    for (const netcfg::Device& d : netcfg::devices(host_->registry()))
+        if (ndis::iequals(d.name, adapter) || ndis::iequals(d.device_name, adapter)) return d.device_name;
+    if (ndis::Library::instance().find_miniport(adapter) != nullptr) return adapter;
+    throw HostError("no adapter or virtual miniport named " + adapter + " (see strata device list)");
+}
+
+// {"cmd":"reset","adapter":NAME}: NdisReset's path without a requesting binding (seed 003 §2.10),
+// as CheckForHang takes it: RESET_START to every binding, MiniportReset at DISPATCH_LEVEL on the
+// adapter's processor, RESET_END once it finished — at once or through NdisMResetComplete.
+nlohmann::json ServiceHost::reset(const nlohmann::json& request) {
+    std::string adapter = request.value("adapter", "");
+    std::string device_name = adapter_device_name(adapter);
+    ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    if (m == nullptr || m->state.load() != ndis::MiniportState::Running)
+        throw HostError("adapter " + adapter + " is not running");
+    constexpr unsigned kResetWaitMs = 30'000;
+    std::uint64_t before = ndis::resets_finished(*m);
+    NDIS_STATUS started = NDIS_STATUS_FAILURE;
+    unsigned processor = m->io_processor.load();
+    host_->run_at_dispatch(processor < host_->processor_count() ? processor : 0,
+                           [&] { started = ndis::reset_miniport(*m, nullptr); });
+    nlohmann::json reply = {{"adapter", adapter}, {"device", device_name}};
+    if (started == NDIS_STATUS_RESET_IN_PROGRESS) {
+        reply["status"] = status_name(started);
+        return reply;
+    }
+    std::optional<ndis::ResetOutcome> outcome = ndis::wait_for_reset(*m, before, kResetWaitMs);
+    if (!outcome) {
+        reply["failure"] = "MiniportReset pended and NdisMResetComplete did not come within 30 s";
+        return reply;
+    }
+    reply["pended"] = started == NDIS_STATUS_PENDING;
+    reply["status"] = status_name(outcome->status);
+    reply["status_code"] = static_cast<std::uint32_t>(outcome->status);
+    reply["addressing_reset"] = outcome->addressing_reset;
     return reply;
 }
 

@@ -31,7 +31,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// What the host found after stopping: {"pool_leaks": [...]}, written by ServiceHost::stop().
+// What the host found after stopping: {"pool_leaks": [...], "tag_leaks": [...]}, written by
+// ServiceHost::stop() (with verifier-report.json beside it).
 inline std::filesystem::path stop_report_path(const std::filesystem::path& root) { return root / "stop-report.json"; }
 
 class ServiceHost {
@@ -72,6 +73,13 @@ private:
     nlohmann::json probe_send(const nlohmann::json& request);
     nlohmann::json probe_stats() const;
     nlohmann::json oid(const nlohmann::json& request);  // `strata oid` through oid_client_
+    nlohmann::json pnp(const nlohmann::json& request);  // `strata pnp` (pnp_requests.cpp)
+    nlohmann::json reset(const nlohmann::json& request);  // `strata reset`: MiniportReset, waited for
+    // A miniport removed its adapter (NdisMRemoveMiniport, e.g. its interface was deleted): the
+    // host's removal thread unbinds and halts it and keeps it stopped until `strata device rescan`.
+    void adapter_removed(const std::string& device_name);
+    // \Device\{GUID} of a connection name, a virtual miniport's name or a device name; HostError if none.
+    std::string adapter_device_name(const std::string& adapter) const;
 
     std::filesystem::path root_;
     std::unique_ptr<Host> host_;
@@ -79,6 +87,12 @@ private:
     std::vector<Edge> edges_;                    // bindings in bind order
     std::unique_ptr<OidClient> oid_client_;      // registered on the first oid request; gone before drivers unload
     std::unique_ptr<CaptureServer> captures_;    // made on the first capture; ended before anything unbinds
+
+    // The running state above (devices, edges) changes on the control thread and on the host's
+    // removal thread; each takes this for the whole change.
+    mutable std::recursive_mutex state_mutex_;
+    bool stopping_ = false;
+    std::set<std::string> removed_devices_;  // device names removed by their miniport, until a rescan
 
     std::mutex stop_mutex_;
     std::condition_variable stop_requested_cv_;

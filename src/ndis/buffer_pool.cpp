@@ -14,6 +14,8 @@
 
 #include "common/log.h"
 #include "ntos/immortal.h"
+#include "verifier/fault.h"
+#include "verifier/images.h"
 #include "verifier/verifier.h"
 
 #include "ndis/buffer_pool.h"
@@ -177,6 +179,10 @@ using strata::ndis::BufferPool;
 // Any thread; preallocates NumberOfDescriptors MDLs; RESOURCES when memory (or our 2^20 cap) says no.
 extern "C" VOID NdisAllocateBufferPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors) {
     *PoolHandle = nullptr;
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::NdisAllocateBufferPool)) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     BufferPool* pool = nullptr;
     if (NumberOfDescriptors <= strata::ndis::kMaxBufferDescriptors) pool = strata::ndis::registry().claim();
     *Status = pool != nullptr ? pool->open(NumberOfDescriptors) : NDIS_STATUS_RESOURCES;
@@ -211,8 +217,8 @@ extern "C" VOID NdisFreeBufferPool(NDIS_HANDLE PoolHandle) {
         }
     }
     if (outstanding != 0) {
-        strata::verifier::report(strata::verifier::Rule::PoolLeak, "", PoolHandle,
-                                 "NdisFreeBufferPool: " + std::to_string(outstanding) +
+        strata::verifier::report(strata::verifier::Rule::PoolLeak, strata::verifier::driver_at(__builtin_return_address(0)),
+                                 PoolHandle, "NdisFreeBufferPool: " + std::to_string(outstanding) +
                                      " buffer(s) still allocated; pool memory kept so late NdisFreeBuffer"
                                      " calls stay safe");
     }
@@ -223,6 +229,11 @@ extern "C" VOID NdisFreeBufferPool(NDIS_HANDLE PoolHandle) {
 // Exhaustion returns NDIS_STATUS_FAILURE: the documented failure status of this call.
 extern "C" VOID NdisAllocateBuffer(PNDIS_STATUS Status, PNDIS_BUFFER* Buffer, NDIS_HANDLE PoolHandle,
                                    PVOID VirtualAddress, UINT Length) {
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::NdisAllocateBuffer)) [[unlikely]] {
+        *Buffer = nullptr;
+        *Status = NDIS_STATUS_FAILURE;
+        return;
+    }
     BufferPool* pool = BufferPool::from(PoolHandle, "NdisAllocateBuffer");
     *Buffer = pool != nullptr ? pool->allocate(VirtualAddress, Length) : nullptr;
     *Status = *Buffer != nullptr ? NDIS_STATUS_SUCCESS : NDIS_STATUS_FAILURE;

@@ -12,7 +12,9 @@
 
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
+#include "ntos/irql.h"
 #include "registry/registry.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 using namespace strata;
@@ -162,6 +164,10 @@ extern "C" VOID NdisOpenConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE Configur
                                       NDIS_HANDLE WrapperConfigurationContext) {
     if (missing_out(Status, {ConfigurationHandle}, "NdisOpenConfiguration")) return;
     *ConfigurationHandle = nullptr;
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisOpenConfiguration)) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     auto* miniport = lookup<Miniport>(WrapperConfigurationContext, HandleKind::WrapperConfig, "NdisOpenConfiguration");
     if (miniport == nullptr || !key_exists(miniport->instance_key)) {
         *Status = NDIS_STATUS_FAILURE;
@@ -246,6 +252,7 @@ extern "C" VOID NdisOpenConfigurationKeyByIndex(PNDIS_STATUS Status, NDIS_HANDLE
 extern "C" VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER* ParameterValue,
                                       NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
                                       NDIS_PARAMETER_TYPE ParameterType) {
+    ntos::irql_at_most(PASSIVE_LEVEL, "NdisReadConfiguration", ConfigurationHandle);
     if (missing_out(Status, {ParameterValue}, "NdisReadConfiguration")) return;
     *ParameterValue = nullptr;
     *Status = NDIS_STATUS_FAILURE;

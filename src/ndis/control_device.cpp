@@ -13,6 +13,7 @@
 #include "ntos/check.h"
 #include "ntos/irp.h"
 #include "ntos/irql.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -136,6 +137,7 @@ extern "C" NDIS_STATUS NdisMRegisterDevice(NDIS_HANDLE NdisWrapperHandle, PNDIS_
     if (!ntos::non_null(DeviceName, kFunction) || !ntos::non_null(MajorFunctions, kFunction) ||
         !ntos::non_null(pDeviceObject, kFunction) || !ntos::non_null(NdisDeviceHandle, kFunction))
         return NDIS_STATUS_FAILURE;
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisMRegisterDevice)) return NDIS_STATUS_RESOURCES;
 
     auto device = std::make_shared<ControlDevice>();
     device->service = driver->service;

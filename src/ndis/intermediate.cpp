@@ -12,6 +12,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "registry/registry.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -155,6 +156,7 @@ extern "C" NDIS_STATUS NdisIMRegisterLayeredMiniport(NDIS_HANDLE NdisWrapperHand
                          "NdisIMRegisterLayeredMiniport: DriverHandle is NULL");
         return NDIS_STATUS_FAILURE;
     }
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisIMRegisterLayeredMiniport)) return NDIS_STATUS_RESOURCES;
     NDIS_STATUS status = register_characteristics(*driver, MiniportCharacteristics, CharacteristicsLength,
                                                   "NdisIMRegisterLayeredMiniport");
     if (status != NDIS_STATUS_SUCCESS) return status;
@@ -207,6 +209,7 @@ extern "C" NDIS_STATUS NdisIMInitializeDeviceInstanceEx(NDIS_HANDLE DriverHandle
                          "NdisIMInitializeDeviceInstanceEx: DriverInstance is NULL or empty");
         return NDIS_STATUS_FAILURE;
     }
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisIMInitializeDeviceInstanceEx)) return NDIS_STATUS_RESOURCES;
     std::string instance_key = registered_instance_key(name);
     {
         std::lock_guard lock(Library::instance().mutex);

@@ -69,6 +69,13 @@ Miniport* Library::find_miniport(std::string_view device_name) {
     return nullptr;
 }
 
+Miniport* Library::find_halted_miniport(std::string_view device_name) {
+    std::lock_guard lock(mutex);
+    for (auto it = miniports_.rbegin(); it != miniports_.rend(); ++it)  // the newest of that name
+        if ((*it)->state.load() == MiniportState::Halted && iequals((*it)->device_name, device_name)) return it->get();
+    return nullptr;
+}
+
 Miniport* Library::find_miniport(const UNICODE_STRING& device_name) { return find_miniport(to_utf8(device_name)); }
 
 std::vector<Miniport*> Library::miniports() {

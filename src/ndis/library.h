@@ -46,6 +46,7 @@ public:
     Protocol* find_protocol(std::string_view service_or_name);
     Miniport* find_miniport(std::string_view device_name);           // case-insensitive
     Miniport* find_miniport(const UNICODE_STRING& device_name);
+    Miniport* find_halted_miniport(std::string_view device_name);   // power.cpp: one halted for sleep
     std::vector<Miniport*> miniports();
     std::vector<Protocol*> protocols();
 

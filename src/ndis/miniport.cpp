@@ -10,6 +10,7 @@
 #include "ndis/binding.h"
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
+#include "ndis/power.h"
 #include "ndis/request.h"
 #include "verifier/verifier.h"
 
@@ -82,6 +83,7 @@ NDIS_STATUS initialize_miniport(Miniport& m) {
                 NDIS_STATUS_SUCCESS && lookahead != 0)
             m.max_lookahead = lookahead;
     }
+    query_power_capabilities(m);
     start_hang_check(m);
     return NDIS_STATUS_SUCCESS;
 }

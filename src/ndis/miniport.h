@@ -5,10 +5,12 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <ndis.h>
@@ -81,9 +83,24 @@ struct Miniport {
     ULONG programmed_filter = 0;      // the union last set on the miniport
     ULONG programmed_lookahead = 0;
 
+    // Power (power.cpp, seed 003 §2.9): the device state NDIS last set, and what
+    // OID_PNP_CAPABILITIES said at initialisation. A miniport that is not power-manageable and
+    // did not set NDIS_ATTRIBUTE_NO_HALT_ON_SUSPEND is halted for sleep and re-initialised at D0.
+    std::atomic<NDIS_DEVICE_POWER_STATE> power_state{NdisDeviceStateD0};
+    bool pm_capable = false;
+    NDIS_PNP_CAPABILITIES pnp_capabilities{};
+    bool halted_for_sleep = false;
+
+    std::atomic<bool> removal_requested{false};  // NdisMRemoveMiniport was called (removal.h)
+
     // Reset (NdisReset / NdisMResetComplete)
     std::atomic<bool> reset_in_progress{false};
     Open* reset_requester = nullptr;
+    std::mutex reset_mutex;                   // guards the two below; wait_for_reset() sleeps on it
+    std::condition_variable reset_finished;
+    std::uint64_t resets_finished = 0;
+    NDIS_STATUS last_reset_status = NDIS_STATUS_SUCCESS;
+    bool last_reset_addressing = false;
 
     // Hang detection (hang_check.cpp): the CheckForHang timer and what it watches.
     KTIMER hang_timer{};
@@ -134,6 +151,8 @@ struct Miniport {
     // Data path entry points shared by send.cpp / receive.cpp / request.cpp.
     void send_packets(Open* open, PPNDIS_PACKET packets, UINT count);
     void drain_send_queue();
+    // Serialized miniports: completes every send still in NDIS's queue with `status` (a reset).
+    void abort_send_queue(NDIS_STATUS status);
     void return_packet_to_miniport(PNDIS_PACKET packet);
     void drain_return_queue();
     NDIS_STATUS submit_request(RequestEntry entry);  // returns the status or NDIS_STATUS_PENDING
@@ -158,6 +177,15 @@ void halt_miniport(Miniport& miniport);
 // ProtocolResetComplete if the reset pends. Returns the status, NDIS_STATUS_PENDING, or
 // NDIS_STATUS_RESET_IN_PROGRESS.
 NDIS_STATUS reset_miniport(Miniport& miniport, Open* requester);
+// What `strata reset` waits for (PASSIVE_LEVEL): take resets_finished() before starting a reset
+// at DISPATCH_LEVEL, then wait_for_reset() until a later one finished — at once, or when
+// NdisMResetComplete comes. nullopt when none finished within `timeout_ms`.
+struct ResetOutcome {
+    NDIS_STATUS status;
+    bool addressing_reset;
+};
+std::uint64_t resets_finished(Miniport& miniport);
+std::optional<ResetOutcome> wait_for_reset(Miniport& miniport, std::uint64_t finished_before, unsigned timeout_ms);
 
 // The CheckForHang timer (seed 003 §2.4.2), started after initialisation and stopped before halt.
 void start_hang_check(Miniport& miniport);

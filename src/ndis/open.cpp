@@ -9,6 +9,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "ndis/request.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -87,6 +88,10 @@ extern "C" VOID NdisOpenAdapter(PNDIS_STATUS Status, PNDIS_STATUS OpenErrorStatu
         return;
     }
     *NdisBindingHandle = nullptr;
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisOpenAdapter)) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     if (OpenErrorStatus != nullptr) *OpenErrorStatus = NDIS_STATUS_SUCCESS;
     auto* protocol = lookup<Protocol>(NdisProtocolHandle, HandleKind::Protocol, "NdisOpenAdapter");
     if (protocol == nullptr) {

@@ -15,6 +15,8 @@
 
 #include "common/log.h"
 #include "ntos/immortal.h"
+#include "verifier/fault.h"
+#include "verifier/images.h"
 #include "verifier/verifier.h"
 
 #include "ndis/buffer_pool.h"
@@ -166,6 +168,7 @@ public:
         header->receive_refs.store(0, std::memory_order_relaxed);
         header->path_state = PacketPath::Allocator;
         header->stack_top = 0;
+        header->stack_offered = 0;
         return packet;
     }
     void release(PacketHeader* header) noexcept {
@@ -364,6 +367,11 @@ using strata::ndis::PacketPool;
 // Any thread; preallocates every descriptor now; RESOURCES when memory or the 0xFFFF limit says no.
 extern "C" VOID NdisAllocatePacketPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors,
                                        UINT ProtocolReservedLength) {
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::NdisAllocatePacketPool)) {
+        *PoolHandle = nullptr;
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     *Status = strata::ndis::create_packet_pool(PoolHandle, NumberOfDescriptors, 0, ProtocolReservedLength);
     if (*Status == NDIS_STATUS_SUCCESS) strata::ndis::record_owner(*PoolHandle, __builtin_return_address(0));
     if (strata::log::enabled(strata::log::Level::debug)) {
@@ -377,6 +385,11 @@ extern "C" VOID NdisAllocatePacketPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHan
 // Any thread; NumberOfDescriptors + NumberOfOverflowDescriptors (trimmed to 0xFFFF) all preallocated.
 extern "C" VOID NdisAllocatePacketPoolEx(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors,
                                          UINT NumberOfOverflowDescriptors, UINT ProtocolReservedLength) {
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::NdisAllocatePacketPoolEx)) {
+        *PoolHandle = nullptr;
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     *Status = strata::ndis::create_packet_pool(PoolHandle, NumberOfDescriptors, NumberOfOverflowDescriptors,
                                                ProtocolReservedLength);
     if (*Status == NDIS_STATUS_SUCCESS) strata::ndis::record_owner(*PoolHandle, __builtin_return_address(0));
@@ -395,8 +408,8 @@ extern "C" VOID NdisFreePacketPool(NDIS_HANDLE PoolHandle) {
     if (pool == nullptr) return;
     std::size_t outstanding = strata::ndis::close_packet_pool(pool);
     if (outstanding != 0) {
-        strata::verifier::report(strata::verifier::Rule::PoolLeak, "", PoolHandle,
-                                 "NdisFreePacketPool: " + std::to_string(outstanding) +
+        strata::verifier::report(strata::verifier::Rule::PoolLeak, strata::verifier::driver_at(__builtin_return_address(0)),
+                                 PoolHandle, "NdisFreePacketPool: " + std::to_string(outstanding) +
                                      " packet(s) still allocated; pool memory kept so late NdisFreePacket"
                                      " calls stay safe");
     }
@@ -436,6 +449,11 @@ extern "C" VOID NdisSetPacketPoolProtocolId(NDIS_HANDLE PacketPoolHandle, UINT P
 /* NdisAllocatePacket (ndis.h) — seed 003 §2.5 — IRQL <= DISPATCH_LEVEL */
 // Any thread; lock-free on a processor thread; *Packet zeroed, owned by the caller until freed.
 extern "C" VOID NdisAllocatePacket(PNDIS_STATUS Status, PNDIS_PACKET* Packet, NDIS_HANDLE PoolHandle) {
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::NdisAllocatePacket)) [[unlikely]] {
+        *Packet = nullptr;
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     strata::ndis::allocate_packet(Status, Packet, PoolHandle, "NdisAllocatePacket");
 }
 

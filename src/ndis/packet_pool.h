@@ -216,11 +216,12 @@ struct PacketStackLevel {
 };
 
 // Private bookkeeping in front of every pool packet. The pool owns magic, pool and stack; the NDIS
-// data path owns holder, receive_refs, path_state (except Free), sequence and stack_top.
+// data path owns holder, receive_refs, path_state (except Free), sequence, stack_top and stack_offered.
 struct alignas(64) PacketHeader {
     std::uint32_t magic;                     // kPacketHeaderMagic for the life of the pool
     PacketPath path_state;                   // data-path ownership; Free only while on a free list
     std::uint8_t stack_top;                  // the packet-stack level now in use (0 = not stacked)
+    std::uint8_t stack_offered;              // verifier: the level NdisIMGetCurrentPacketStack last said was free
     std::uint32_t sequence;                  // spare for the data path; the pool never touches it
     PacketPool* pool;                        // owning pool
     void* holder;                            // binding or adapter currently holding the packet
@@ -248,7 +249,10 @@ inline void* release_top_level(PacketHeader* header) noexcept {
     LevelState level = top_state(header);
     level.path_state = PacketPath::Allocator;
     void* holder = level.holder;
-    if (header->stack_top != 0) --header->stack_top;
+    if (header->stack_top != 0) {
+        --header->stack_top;
+        header->stack_offered = 0;  // the next pass down asks NdisIMGetCurrentPacketStack again
+    }
     return holder;
 }
 

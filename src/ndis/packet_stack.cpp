@@ -60,7 +60,9 @@ extern "C" PNDIS_PACKET_STACK NdisIMGetCurrentPacketStack(PNDIS_PACKET Packet, B
         return nullptr;
     }
     PacketHeader* header = header_of(Packet);
-    if (StacksRemaining != nullptr) *StacksRemaining = header->stack_top + 1 < kPacketStackDepth ? TRUE : FALSE;
+    const bool remaining = header->stack_top + 1 < kPacketStackDepth;
+    if (StacksRemaining != nullptr) *StacksRemaining = remaining ? TRUE : FALSE;
+    if (remaining) header->stack_offered = static_cast<std::uint8_t>(header->stack_top + 1);
     return &header->stack[header->stack_top].stack;
 }
 

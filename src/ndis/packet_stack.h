@@ -18,6 +18,9 @@ bool push_level(PacketHeader* header, void* holder, PacketPath path) noexcept;
 // pushed for `below`) when the packet is being sent through a virtual miniport of the IM whose
 // protocol owns `below` and a level is left.
 bool push_send_level(PacketHeader* header, Open& below) noexcept;
+// After push_send_level: whether the IM asked NdisIMGetCurrentPacketStack for the level it took
+// (verifier: passing the given descriptor down without asking replaces no descriptor, seed 003 §2.5).
+inline bool stacking_checked(const PacketHeader* header) noexcept { return header->stack_offered == header->stack_top; }
 // Whether `below` belongs to the IM whose virtual miniport holds the packet (for the report).
 bool is_intermediate_send(PacketHeader* header, const Open& below) noexcept;
 // NdisMIndicateReceivePacket by `virtual_miniport` of a packet still Indicated at its top level:

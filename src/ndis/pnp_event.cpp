@@ -1,6 +1,7 @@
 // pnp_event.cpp — delivering PnP events to protocols (seed 003 §2.9): ProtocolPnPEvent with its
 // pending path NdisCompletePnPEvent, and NdisIMNotifyPnPEvent, with which an IM passes an event
-// its protocol edge received up to the protocols bound to its virtual miniport.
+// its protocol edge received up to the protocols bound to its virtual miniport. power.cpp
+// decides which events NDIS itself delivers, and when.
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -8,6 +9,7 @@
 
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
+#include "ndis/power.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -25,17 +27,19 @@ std::mutex g_mutex;
 std::condition_variable g_completed;
 std::vector<PendingEvent*> g_pending;
 
-// Calls the protocol's ProtocolPnPEvent for `open` and waits for NdisCompletePnPEvent when it
-// pends. A protocol without the handler accepts every event. PASSIVE_LEVEL.
-NDIS_STATUS deliver(Open& open, PNET_PNP_EVENT event) {
-    auto handler = open.protocol->chars.PnPEventHandler;
+}  // namespace
+
+// A protocol without the handler accepts every event. PASSIVE_LEVEL.
+NDIS_STATUS deliver_pnp_event(Protocol& protocol, NDIS_HANDLE binding_handle, NDIS_HANDLE binding_context,
+                              PNET_PNP_EVENT event) {
+    auto handler = protocol.chars.PnPEventHandler;
     if (handler == nullptr) return NDIS_STATUS_SUCCESS;
-    PendingEvent pending{open.handle, event};
+    PendingEvent pending{binding_handle, event};
     {
         std::lock_guard lock(g_mutex);
         g_pending.push_back(&pending);
     }
-    NDIS_STATUS status = handler(open.binding_context, event);
+    NDIS_STATUS status = handler(binding_context, event);
     std::unique_lock lock(g_mutex);
     if (status == NDIS_STATUS_PENDING) {
         g_completed.wait(lock, [&] { return pending.done; });
@@ -45,7 +49,6 @@ NDIS_STATUS deliver(Open& open, PNET_PNP_EVENT event) {
     return status;
 }
 
-}  // namespace
 }  // namespace strata::ndis
 
 using namespace strata;
@@ -88,7 +91,7 @@ extern "C" NDIS_STATUS NdisIMNotifyPnPEvent(NDIS_HANDLE MiniportHandle, PNET_PNP
     });
     NDIS_STATUS result = NDIS_STATUS_SUCCESS;
     for (Open* open : opens) {
-        NDIS_STATUS status = deliver(*open, NetPnPEvent);
+        NDIS_STATUS status = deliver_pnp_event(*open->protocol, open->handle, open->binding_context, NetPnPEvent);
         if (status != NDIS_STATUS_SUCCESS && status != NDIS_STATUS_NOT_SUPPORTED && result == NDIS_STATUS_SUCCESS)
             result = status;
     }

@@ -20,6 +20,7 @@ struct Protocol {
     std::vector<Open*> opens;  // guarded by Library::mutex
     std::vector<std::string> wanted_bindings;  // device names the host asked to bind (NdisReEnumerateProtocolBindings retries)
     bool deregistering = false;
+    bool binds_complete_indicated = false;  // NetEventBindsComplete delivered (power.cpp)
 };
 
 }  // namespace strata::ndis

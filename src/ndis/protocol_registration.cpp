@@ -6,6 +6,7 @@
 #include "ndis/binding.h"
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 using namespace strata;
@@ -34,6 +35,10 @@ extern "C" VOID NdisRegisterProtocol(PNDIS_STATUS Status, PNDIS_HANDLE NdisProto
         return;
     }
     *NdisProtocolHandle = nullptr;
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisRegisterProtocol)) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     if (ProtocolCharacteristics == nullptr) return reject(Status, NDIS_STATUS_FAILURE, "ProtocolCharacteristics is NULL");
     const auto* chars = reinterpret_cast<const NDIS50_PROTOCOL_CHARACTERISTICS*>(ProtocolCharacteristics);
     UINT expected = 0;

@@ -213,14 +213,23 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
     for (UINT i = 0; i < NumberOfPackets; ++i) {
         PNDIS_PACKET packet = ReceivedPackets[i];
         PacketHeader* header = header_of(packet);
-        if (top_state(header).path_state == PacketPath::Indicated && !push_receive_level(header, *m)) [[unlikely]] {
-            verifier::report(verifier::Rule::PacketNotOwned, m->driver->service, packet,
-                             m->driver->layered
-                                 ? "NdisMIndicateReceivePacket: an intermediate driver indicated the descriptor it "
-                                   "was given with no packet-stack level left (NdisIMGetCurrentPacketStack)"
-                                 : "NdisMIndicateReceivePacket: packet is still held by protocols from an earlier "
-                                   "indication");
-            continue;
+        if (top_state(header).path_state == PacketPath::Indicated) [[unlikely]] {
+            if (!push_receive_level(header, *m)) {
+                verifier::report(verifier::Rule::PacketNotOwned, m->driver->service, packet,
+                                 m->driver->layered
+                                     ? "NdisMIndicateReceivePacket: an intermediate driver indicated the descriptor it "
+                                       "was given with no packet-stack level left (NdisIMGetCurrentPacketStack)"
+                                     : "NdisMIndicateReceivePacket: packet is still held by protocols from an earlier "
+                                       "indication");
+                continue;
+            }
+            // Seed 003 §2.5/§2.7: an IM indicates its own descriptor, or the one it received after
+            // NdisIMGetCurrentPacketStack offered it a level.
+            if (verifier::enabled() && !stacking_checked(header))
+                verifier::report(verifier::Rule::PacketDescriptorReplaced, m->driver->service, packet,
+                                 "NdisMIndicateReceivePacket: an intermediate driver indicated up the descriptor its "
+                                 "protocol received instead of its own, without NdisIMGetCurrentPacketStack offering "
+                                 "a level");
         }
         const std::uint8_t my_level = header->stack_top;
         LevelState level = level_state(header, my_level);

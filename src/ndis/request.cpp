@@ -10,6 +10,7 @@
 
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 namespace strata::ndis {
@@ -218,7 +219,8 @@ void Miniport::complete_request(NDIS_STATUS status) {
     lock.unlock();
     if (status == NDIS_STATUS_PENDING) {
         verifier::report(verifier::Rule::RequestBadStatus, driver->service, handle,
-                         "request completed with NDIS_STATUS_PENDING");
+                         "NdisMQueryInformationComplete/NdisMSetInformationComplete: request completed with "
+                         "NDIS_STATUS_PENDING");
         status = NDIS_STATUS_FAILURE;
     }
     finish(done, status);
@@ -289,6 +291,10 @@ extern "C" VOID NdisRequest(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, 
         *Status = NDIS_STATUS_CLOSING;
         return;
     }
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisRequest)) {
+        *Status = NDIS_STATUS_RESOURCES;
+        return;
+    }
     switch (NdisRequest->RequestType) {
     case NdisRequestQueryInformation:
     case NdisRequestQueryStatistics:
@@ -302,7 +308,7 @@ extern "C" VOID NdisRequest(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, 
         *Status = answered;
         return;
     }
-    if (open->requests_outstanding.fetch_add(1) != 0 && verifier::enabled()) {
+    if (open->requests_outstanding.fetch_add(1) != 0 && verifier::verifying(open->protocol->service)) {
         char message[160];
         std::snprintf(message, sizeof message, "NdisRequest: OID 0x%08X issued while another request is outstanding",
                       NdisRequest->DATA.QUERY_INFORMATION.Oid);

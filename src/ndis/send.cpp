@@ -40,15 +40,26 @@ void complete_to_protocol(Miniport& m, PNDIS_PACKET packet, NDIS_STATUS status) 
     if (Open* open = take_from_miniport(m, packet, "MiniportSend")) open->send_complete(packet, status);
 }
 
+// Seed 003 §2.5/§2.8: an IM sends its own descriptors, or (NDIS 5.1) the one it was given after
+// NdisIMGetCurrentPacketStack offered it a level; passing it down without asking is neither.
+void report_unstacked_send(Open& open, PNDIS_PACKET packet) noexcept {
+    verifier::report(verifier::Rule::PacketDescriptorReplaced, open.protocol->service, packet,
+                     "NdisSend(Packets): an intermediate driver passed down the descriptor its virtual miniport "
+                     "was given instead of its own, without NdisIMGetCurrentPacketStack offering a level");
+}
+
 bool mark_sending(Open& open, PNDIS_PACKET packet) noexcept {
-    if (verifier::enabled() && !is_pool_packet(packet)) {
+    if (verifier::verifying(open.protocol->service) && !is_pool_packet(packet)) {
         verifier::report(verifier::Rule::PacketNotOwned, open.protocol->service, packet,
                          "NdisSend: the packet was not allocated with NdisAllocatePacket");
         return false;
     }
     PacketHeader* header = header_of(packet);
     if (top_state(header).path_state == PacketPath::Sending) [[unlikely]] {
-        if (push_send_level(header, open)) return true;
+        if (push_send_level(header, open)) {
+            if (verifier::enabled() && !stacking_checked(header)) report_unstacked_send(open, packet);
+            return true;
+        }
         verifier::report(verifier::Rule::PacketNotOwned, open.protocol->service, packet,
                          is_intermediate_send(header, open)
                              ? "NdisSend: an intermediate driver passed down the descriptor it was given with no "
@@ -139,6 +150,21 @@ void Miniport::drain_send_queue() {
     leave_gate();
 }
 
+void Miniport::abort_send_queue(NDIS_STATUS status) {
+    PNDIS_PACKET aborted;
+    {
+        std::lock_guard lock(send_queue_mutex);
+        aborted = send_queue_head;
+        send_queue_head = send_queue_tail = nullptr;
+        send_resources_wait = false;
+    }
+    while (aborted != nullptr) {
+        PNDIS_PACKET next = queue_link(aborted);
+        complete_to_protocol(*this, aborted, status);
+        aborted = next;
+    }
+}
+
 void Miniport::leave_gate() {
     gate.leave();
     if (!serialized()) return;
@@ -166,6 +192,15 @@ Open* open_for_send(NDIS_HANDLE handle, const char* function) noexcept {
     return lookup<Open>(handle, HandleKind::Open, function);
 }
 
+// Why NDIS fails a send before the miniport sees it (NdisSend's documented statuses): the binding
+// is closing, or the adapter is resetting (the protocol heard RESET_START and resends after
+// RESET_END, seed 003 §2.10).
+NDIS_STATUS send_refusal(const Open& open, const Miniport& m) noexcept {
+    if (open.state.load(std::memory_order_acquire) != OpenState::Open) return NDIS_STATUS_CLOSING;
+    if (m.reset_in_progress.load(std::memory_order_relaxed)) return NDIS_STATUS_RESET_IN_PROGRESS;
+    return NDIS_STATUS_SUCCESS;
+}
+
 }  // namespace
 
 /* NdisSendPackets (ndis.h) — seed 003 §2.8 — IRQL <= DISPATCH_LEVEL
@@ -183,14 +218,15 @@ extern "C" VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET Pac
         if (mark_sending(*open, PacketArray[i])) PacketArray[accepted++] = PacketArray[i];
     if (accepted == 0) return;
     open->sends_outstanding.fetch_add(accepted, std::memory_order_relaxed);
-    if (open->state.load(std::memory_order_acquire) != OpenState::Open) {
+    Miniport& m = *open->miniport;
+    NDIS_STATUS refused = send_refusal(*open, m);
+    if (refused != NDIS_STATUS_SUCCESS) [[unlikely]] {
         for (UINT i = 0; i < accepted; ++i) {
             release_top_level(header_of(PacketArray[i]));
-            open->send_complete(PacketArray[i], NDIS_STATUS_CLOSING);
+            open->send_complete(PacketArray[i], refused);
         }
         return;
     }
-    Miniport& m = *open->miniport;
     if (m.capturing()) [[unlikely]]
         capture_sends(*open, PacketArray, accepted);
     m.send_packets(open, PacketArray, accepted);
@@ -208,9 +244,10 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         if (Status != nullptr) *Status = NDIS_STATUS_FAILURE;
         return;
     }
-    if (open->state.load(std::memory_order_acquire) != OpenState::Open) {
-        open->counters.add(Counter::SendClosing);
-        *Status = NDIS_STATUS_CLOSING;
+    Miniport& m = *open->miniport;
+    if (NDIS_STATUS refused = send_refusal(*open, m); refused != NDIS_STATUS_SUCCESS) [[unlikely]] {
+        open->counters.add(refused == NDIS_STATUS_CLOSING ? Counter::SendClosing : Counter::SendFailed);
+        *Status = refused;
         return;
     }
     if (!mark_sending(*open, Packet)) {
@@ -218,7 +255,6 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         return;
     }
     open->sends_outstanding.fetch_add(1, std::memory_order_relaxed);
-    Miniport& m = *open->miniport;
     if (m.capturing()) [[unlikely]]
         capture_sends(*open, &Packet, 1);
     const auto& chars = m.driver->chars;

@@ -1,6 +1,7 @@
 // status_indication.cpp — status indications and reset (seed 003 §2.10, §2.12):
 // NdisMIndicateStatus/NdisMIndicateStatusComplete → ProtocolStatus/ProtocolStatusComplete on every
 // open, NdisReset → MiniportReset with RESET_START/RESET_END indications, NdisMResetComplete.
+#include <chrono>
 #include <cstdio>
 
 #include "ndis/handle_table.h"
@@ -41,6 +42,13 @@ void finish_reset(Miniport& m, NDIS_STATUS status, BOOLEAN addressing_reset, boo
     status_complete_to_opens(m);
     if (pended && requester != nullptr)
         requester->protocol->chars.ResetCompleteHandler(requester->binding_context, status);
+    {
+        std::lock_guard lock(m.reset_mutex);
+        ++m.resets_finished;
+        m.last_reset_status = status;
+        m.last_reset_addressing = addressing_reset != FALSE;
+    }
+    m.reset_finished.notify_all();
 }
 
 }  // namespace
@@ -51,6 +59,9 @@ NDIS_STATUS strata::ndis::reset_miniport(Miniport& m, Open* requester) {
     m.reset_requester = requester;
     indicate_to_opens(m, NDIS_STATUS_RESET_START, nullptr, 0);
     status_complete_to_opens(m);
+    // Sends NDIS still queues for a serialized miniport go back now with the reason; the
+    // protocols resend them after RESET_END (seed 003 §2.10).
+    if (m.serialized()) m.abort_send_queue(NDIS_STATUS_RESET_IN_PROGRESS);
     BOOLEAN addressing_reset = FALSE;
     NDIS_STATUS status = NDIS_STATUS_SUCCESS;
     auto call = [&] { status = m.driver->chars.ResetHandler(&addressing_reset, m.context); };
@@ -58,6 +69,20 @@ NDIS_STATUS strata::ndis::reset_miniport(Miniport& m, Open* requester) {
     if (status == NDIS_STATUS_PENDING) return NDIS_STATUS_PENDING;
     finish_reset(m, status, addressing_reset, false);
     return status;
+}
+
+std::uint64_t strata::ndis::resets_finished(Miniport& m) {
+    std::lock_guard lock(m.reset_mutex);
+    return m.resets_finished;
+}
+
+std::optional<ResetOutcome> strata::ndis::wait_for_reset(Miniport& m, std::uint64_t finished_before,
+                                                          unsigned timeout_ms) {
+    std::unique_lock lock(m.reset_mutex);
+    if (!m.reset_finished.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                   [&] { return m.resets_finished > finished_before; }))
+        return std::nullopt;
+    return ResetOutcome{m.last_reset_status, m.last_reset_addressing};
 }
 
 /* NdisMIndicateStatus (ndis.h) — seed 003 §2.12 — IRQL <= DISPATCH_LEVEL */

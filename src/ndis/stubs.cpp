@@ -19,7 +19,6 @@ constexpr std::string_view kLbfo = "the LBFO work (seed 003 chapter 3)";
 constexpr std::array kStubs{
     StubExport{"NdisMSetMiniportSecondary", kLbfo},
     StubExport{"NdisMPromoteMiniport", kLbfo},
-    StubExport{"NdisMRemoveMiniport", kLbfo},
 };
 
 void fixme(const char* function) {
@@ -46,10 +45,6 @@ NDIS_STATUS NdisMSetMiniportSecondary(NDIS_HANDLE, NDIS_HANDLE) {
     return NDIS_STATUS_NOT_SUPPORTED;
 }
 NDIS_STATUS NdisMPromoteMiniport(NDIS_HANDLE) {
-    fixme(__func__);
-    return NDIS_STATUS_NOT_SUPPORTED;
-}
-NDIS_STATUS NdisMRemoveMiniport(NDIS_HANDLE) {
     fixme(__func__);
     return NDIS_STATUS_NOT_SUPPORTED;
 }

@@ -7,6 +7,7 @@
 #include "ndis/handle_table.h"
 #include "ndis/library.h"
 #include "ntos/irql.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 
 using namespace strata;
@@ -107,6 +108,7 @@ extern "C" NDIS_STATUS NdisMRegisterMiniport(NDIS_HANDLE NdisWrapperHandle,
                                              UINT CharacteristicsLength) {
     auto* driver = lookup<MiniportDriver>(NdisWrapperHandle, HandleKind::Wrapper, "NdisMRegisterMiniport");
     if (driver == nullptr) return NDIS_STATUS_FAILURE;
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::NdisMRegisterMiniport)) return NDIS_STATUS_RESOURCES;
     return register_characteristics(*driver, MiniportCharacteristics, CharacteristicsLength, "NdisMRegisterMiniport");
 }
 

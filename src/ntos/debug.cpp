@@ -104,7 +104,7 @@ extern "C" VOID NTAPI KeBugCheckEx(ULONG BugCheckCode, ULONG_PTR BugCheckParamet
 /* KeBugCheck (wdm.h) — seed 003 §2.3 — any IRQL; logs the stop code and aborts the host */
 extern "C" VOID NTAPI KeBugCheck(ULONG BugCheckCode) { KeBugCheckEx(BugCheckCode, 0, 0, 0, 0); }
 
-/* StrataCheckPagedCode (wdm.h, behind PAGED_CODE()) — seed 003 §2.1 — reports paged code running
+/* StrataCheckPagedCode (wdm.h, behind PAGED_CODE()) — seed 003 §2.1 — any IRQL; reports paged code running
  * above APC_LEVEL */
 extern "C" VOID NTAPI StrataCheckPagedCode(PCSTR Function) {
     irql_at_most(APC_LEVEL, Function != nullptr ? Function : "PAGED_CODE()");

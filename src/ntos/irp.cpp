@@ -11,6 +11,7 @@
 #include "ntos/check.h"
 #include "ntos/irql.h"
 #include "ntos/pool.h"
+#include "verifier/fault.h"
 
 namespace strata::ntos {
 namespace {
@@ -169,6 +170,7 @@ extern "C" PIRP NTAPI IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota) {
         report_violation(Rule::BadCall, nullptr, "IoAllocateIrp", "StackSize must be at least 1");
         return nullptr;
     }
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::IoAllocateIrp)) return nullptr;
     return new_irp(StackSize);
 }
 

@@ -7,6 +7,7 @@
 #include "ntos/check.h"
 #include "ntos/irql.h"
 #include "ntos/pool.h"
+#include "verifier/fault.h"
 
 namespace strata::ntos {
 namespace {
@@ -42,6 +43,7 @@ extern "C" PMDL NTAPI IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN 
                          "SecondaryBuffer is TRUE without an IRP; ignored");
     SIZE_T size = MmSizeOfMdl(VirtualAddress, Length);
     if (size > kMaxMdlSize) return nullptr;
+    if (strata::verifier::fault::should_fail(strata::verifier::fault::FaultCall::IoAllocateMdl)) return nullptr;
     auto* mdl = static_cast<PMDL>(pool_allocate(size, kTagMdl));
     if (mdl == nullptr) return nullptr;
     MmInitializeMdl(mdl, VirtualAddress, Length);

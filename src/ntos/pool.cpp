@@ -15,15 +15,20 @@
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <utility>
 
 #include "ntos/check.h"
 #include "ntos/immortal.h"
 #include "ntos/irql.h"
+#include "verifier/fault.h"
+#include "verifier/images.h"
 
 namespace strata::ntos {
 namespace {
 
 using verifier::Rule;
+using verifier::fault::FaultCall;
+using verifier::fault::should_fail;
 
 constexpr ULONG kLiveMagic = 0x4C4F4F50;   // "POOL"
 constexpr ULONG kFreedMagic = 0x45455246;  // "FREE"
@@ -48,6 +53,7 @@ void* raw_of(void* block, SIZE_T bytes) noexcept { return static_cast<unsigned c
 struct BlockInfo {
     ULONG tag;
     SIZE_T size;
+    verifier::ImageId owner;  // the driver image whose code asked for the block, or 0
 };
 
 // Allocation is not a fast path (DESIGN.md: pools are preallocated), so one mutex is enough.
@@ -56,6 +62,7 @@ struct PoolState {
     std::unordered_map<const void*, BlockInfo> live;
     std::map<ULONG, TagUsage> tags;
     std::atomic<unsigned> fail_next{0};
+    std::vector<TagLeak> unload_leaks;  // reported since the last take_tag_leaks()
 };
 
 PoolState& state() noexcept {
@@ -82,7 +89,7 @@ bool is_paged(POOL_TYPE type) noexcept { return (type & 1) != 0; }
 
 }  // namespace
 
-void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept {
+void* pool_allocate(SIZE_T bytes, ULONG tag, const void* caller) noexcept {
     PoolState& s = state();
     if (take_injected_failure(s)) return nullptr;
     SIZE_T lead = lead_for(bytes);
@@ -92,9 +99,10 @@ void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept {
     if (raw == nullptr) return nullptr;
     void* block = static_cast<unsigned char*>(raw) + lead;
     std::construct_at(header_of(block), BlockHeader{kLiveMagic, tag, bytes});
+    verifier::ImageId owner = caller != nullptr ? verifier::image_at(caller) : 0;
     try {
         std::lock_guard guard(s.mutex);
-        s.live.emplace(block, BlockInfo{tag, bytes});
+        s.live.emplace(block, BlockInfo{tag, bytes, owner});
         TagUsage& usage = s.tags.try_emplace(tag, TagUsage{tag, 0, 0}).first->second;
         ++usage.allocations;
         usage.bytes += bytes;
@@ -163,6 +171,41 @@ std::string tag_name(ULONG tag) {
 
 void fail_next_allocations(unsigned count) noexcept { state().fail_next.store(count, std::memory_order_relaxed); }
 
+std::vector<TagLeak> report_tag_leaks(verifier::ImageId image, const std::string& driver) {
+    if (image == 0) return {};
+    PoolState& s = state();
+    std::map<ULONG, TagLeak> by_tag;
+    std::map<ULONG, const void*> first;
+    {
+        std::lock_guard guard(s.mutex);
+        for (const auto& [block, info] : s.live) {
+            if (info.owner != image) continue;
+            TagLeak& leak = by_tag.try_emplace(info.tag, TagLeak{driver, info.tag, 0, 0}).first->second;
+            ++leak.blocks;
+            leak.bytes += info.size;
+            first.try_emplace(info.tag, block);
+        }
+    }
+    std::vector<TagLeak> leaks;
+    for (const auto& [tag, leak] : by_tag) {
+        char what[128];
+        std::snprintf(what, sizeof what, "tag '%s' (%08X): %llu block(s), %llu bytes not freed at unload",
+                      tag_name(tag).c_str(), tag, static_cast<unsigned long long>(leak.blocks),
+                      static_cast<unsigned long long>(leak.bytes));
+        verifier::report(Rule::TagLeak, driver, first[tag], what);
+        leaks.push_back(leak);
+    }
+    std::lock_guard guard(s.mutex);
+    s.unload_leaks.insert(s.unload_leaks.end(), leaks.begin(), leaks.end());
+    return leaks;
+}
+
+std::vector<TagLeak> take_tag_leaks() {
+    PoolState& s = state();
+    std::lock_guard guard(s.mutex);
+    return std::exchange(s.unload_leaks, {});
+}
+
 }  // namespace strata::ntos
 
 using namespace strata::ntos;
@@ -171,13 +214,15 @@ using namespace strata::ntos;
  * NULL when the pool is exhausted; 16-byte aligned, contents undefined */
 extern "C" PVOID NTAPI ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag) {
     irql_at_most(is_paged(PoolType) ? APC_LEVEL : DISPATCH_LEVEL, "ExAllocatePoolWithTag");
-    return pool_allocate(NumberOfBytes, Tag);
+    if (should_fail(FaultCall::ExAllocatePoolWithTag)) return nullptr;
+    return pool_allocate(NumberOfBytes, Tag, __builtin_return_address(0));
 }
 
 /* ExAllocatePool (wdm.h) — seed 003 §2.2 — IRQL <= DISPATCH_LEVEL (paged: <= APC_LEVEL) */
 extern "C" PVOID NTAPI ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes) {
     irql_at_most(is_paged(PoolType) ? APC_LEVEL : DISPATCH_LEVEL, "ExAllocatePool");
-    return pool_allocate(NumberOfBytes, kTagExAllocatePool);
+    if (should_fail(FaultCall::ExAllocatePool)) return nullptr;
+    return pool_allocate(NumberOfBytes, kTagExAllocatePool, __builtin_return_address(0));
 }
 
 /* ExFreePoolWithTag (wdm.h) — seed 003 §2.2 — IRQL <= DISPATCH_LEVEL */
@@ -210,7 +255,8 @@ extern "C" PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, U
         report_violation(Rule::BadCall, nullptr, "ExAllocatePool2", what);
         return nullptr;
     }
-    void* block = pool_allocate(NumberOfBytes, Tag);
+    void* block = should_fail(FaultCall::ExAllocatePool2) ? nullptr
+                                                         : pool_allocate(NumberOfBytes, Tag, __builtin_return_address(0));
     if (block == nullptr) {
         if ((Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0)
             report_violation(Rule::BadCall, nullptr, "ExAllocatePool2",
@@ -226,7 +272,9 @@ extern "C" PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, U
 extern "C" NDIS_STATUS NdisAllocateMemoryWithTag(PVOID* VirtualAddress, UINT Length, ULONG Tag) {
     if (!non_null(VirtualAddress, "NdisAllocateMemoryWithTag")) return NDIS_STATUS_FAILURE;
     irql_at_most(DISPATCH_LEVEL, "NdisAllocateMemoryWithTag");
-    *VirtualAddress = pool_allocate(Length, Tag);
+    *VirtualAddress = should_fail(FaultCall::NdisAllocateMemoryWithTag)
+                          ? nullptr
+                          : pool_allocate(Length, Tag, __builtin_return_address(0));
     return *VirtualAddress != nullptr ? NDIS_STATUS_SUCCESS : NDIS_STATUS_FAILURE;
 }
 
@@ -237,7 +285,9 @@ extern "C" NDIS_STATUS NdisAllocateMemory(PVOID* VirtualAddress, UINT Length, UI
     (void)HighestAcceptableAddress;
     if (!non_null(VirtualAddress, "NdisAllocateMemory")) return NDIS_STATUS_FAILURE;
     irql_at_most(MemoryFlags != 0 ? PASSIVE_LEVEL : DISPATCH_LEVEL, "NdisAllocateMemory");
-    *VirtualAddress = pool_allocate(Length, kTagNdisMemory);
+    *VirtualAddress = should_fail(FaultCall::NdisAllocateMemory)
+                          ? nullptr
+                          : pool_allocate(Length, kTagNdisMemory, __builtin_return_address(0));
     return *VirtualAddress != nullptr ? NDIS_STATUS_SUCCESS : NDIS_STATUS_FAILURE;
 }
 

@@ -9,6 +9,8 @@
 
 #include <wdm.h>
 
+#include "verifier/images.h"
+
 namespace strata::ntos {
 
 // Windows promises MEMORY_ALLOCATION_ALIGNMENT (16 on x64); we give a cache line, because drivers
@@ -38,8 +40,22 @@ std::string tag_name(ULONG tag);
 void fail_next_allocations(unsigned count) noexcept;
 
 // The allocator behind every entry point: NULL on exhaustion or injected failure. The caller's
-// IRQL is checked by the entry points, not here.
-void* pool_allocate(SIZE_T bytes, ULONG tag) noexcept;
+// IRQL is checked by the entry points, not here. `caller` (the entry point's return address)
+// charges the block to the driver image it lies in; nullptr charges no driver.
+void* pool_allocate(SIZE_T bytes, ULONG tag, const void* caller = nullptr) noexcept;
+
+// Blocks a driver allocated and did not free, per tag (issue 7 §4 "tag leak at unload").
+struct TagLeak {
+    std::string driver;
+    ULONG tag;
+    std::uint64_t blocks;
+    std::uint64_t bytes;
+};
+// At unload, before the image is unmapped: one Rule::TagLeak report per tag with blocks still
+// charged to `image`, named `driver`; returns them (and keeps them for take_tag_leaks).
+std::vector<TagLeak> report_tag_leaks(verifier::ImageId image, const std::string& driver);
+// The leaks reported at unloads since the last call (the host's stop report).
+std::vector<TagLeak> take_tag_leaks();
 // Frees a block from pool_allocate. `expected_tag` 0 accepts any tag; `expected_size` 0 any size.
 // NULL, unknown and already freed pointers are reported (naming `function`) and ignored.
 void pool_free(void* block, ULONG expected_tag, SIZE_T expected_size, const char* function) noexcept;

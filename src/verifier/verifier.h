@@ -1,7 +1,8 @@
 // verifier.h — the driver verifier's reporting side (DESIGN.md "Verifier"): every detected
 // driver mistake becomes one report naming the driver, the rule, the object and a backtrace,
 // and is counted. Cheap checks (handles, NULLs, states) always run; costly ones run when
-// enabled() — `--verify` or the registry switch.
+// enabled() — `--verify` or the registry switch (VerifyDrivers, registry_switch.h); checks
+// that can name the driver they check run only for the drivers verifying() lists.
 #pragma once
 
 #include <atomic>
@@ -39,6 +40,7 @@ enum class Rule : std::uint16_t {
 };
 
 const char* rule_name(Rule rule) noexcept;
+std::string object_text(const void* object);  // "0x7f…", as reports print objects
 
 struct Report {
     Rule rule;
@@ -52,6 +54,17 @@ struct Report {
 extern std::atomic<bool> g_enabled;
 inline bool enabled() noexcept { return g_enabled.load(std::memory_order_relaxed); }
 void set_enabled(bool on) noexcept;
+
+// Which drivers the costly checks cover, as verifier.exe /driver names them: image names
+// ("passthru.sys") or service names, case-insensitive. `all` (`--verify`, "*") or an empty list
+// means every driver; a non-empty list or `all` turns enabled() on. Called when a host starts.
+void set_verified_drivers(bool all, std::vector<std::string> images);
+// The verifier is on for every driver (no VerifyDrivers list scopes it).
+bool verifying_all() noexcept;
+// The driver (a service name) is on the list, or there is no list. No lock, no allocation.
+bool verifying_listed(std::string_view service) noexcept;
+// The costly checks run for this driver.
+inline bool verifying(std::string_view service) noexcept { return enabled() && verifying_listed(service); }
 
 // Records and logs one violation; never throws, never aborts. `driver` may be empty when the
 // caller cannot be attributed.

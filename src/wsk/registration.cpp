@@ -12,6 +12,7 @@
 
 #include "ntos/check.h"
 #include "ntos/irql.h"
+#include "verifier/fault.h"
 #include "verifier/verifier.h"
 #include "wsk/provider.h"
 #include "wsk/subsystem.h"
@@ -134,6 +135,7 @@ extern "C" NTSTATUS WSKAPI WskRegister(PWSK_CLIENT_NPI WskClientNpi, PWSK_REGIST
                                "the registration block is already registered (WskDeregister it first)");
         return STATUS_INVALID_PARAMETER;
     }
+    if (verifier::fault::should_fail(verifier::fault::FaultCall::WskRegister)) return STATUS_INSUFFICIENT_RESOURCES;
     auto client = std::make_unique<Client>();
     client->dispatch = WskClientNpi->Dispatch;
     client->context = WskClientNpi->ClientContext;

@@ -161,8 +161,9 @@ void add_stop(CLI::App& app, Context& context) {
         nlohmann::json report = nlohmann::json::object();
         if (std::ifstream in(report_file); in) report = nlohmann::json::parse(in, nullptr, false);
         nlohmann::json leaks = report.is_object() ? report.value("pool_leaks", nlohmann::json::array()) : nlohmann::json::array();
+        nlohmann::json tag_leaks = report.is_object() ? report.value("tag_leaks", nlohmann::json::array()) : nlohmann::json::array();
         std::string who = pid ? " (pid " + std::to_string(*pid) + ")" : "";
-        if (context.json) print_json({{"stopped", true}, {"pool_leaks", leaks}});
+        if (context.json) print_json({{"stopped", true}, {"pool_leaks", leaks}, {"tag_leaks", tag_leaks}});
         else if (leaks.empty()) std::printf("strata: host stopped%s; every packet and buffer pool balanced\n", who.c_str());
         else {
             std::printf("strata: host stopped%s; %zu pools still have descriptors out:\n", who.c_str(), leaks.size());
@@ -172,7 +173,13 @@ void add_stop(CLI::App& app, Context& context) {
                             leak.value("outstanding", std::size_t{0}), leak.value("capacity", std::size_t{0}),
                             leak.value("pool_freed", false) ? " (pool freed)" : "");
         }
+        if (!context.json)
+            for (const auto& leak : tag_leaks)
+                std::printf("  driver %s: tag '%s' leaked %zu block(s), %zu bytes (see strata verifier report)\n",
+                            leak.value("driver", "").c_str(), leak.value("tag", "").c_str(),
+                            leak.value("blocks", std::size_t{0}), leak.value("bytes", std::size_t{0}));
         if (!leaks.empty()) throw RunError("pools leaked descriptors");
+        if (!tag_leaks.empty()) throw RunError("drivers leaked pool memory at unload");
     });
 }
 
@@ -198,8 +205,9 @@ void add_status(CLI::App& app, Context& context) {
         std::printf("drivers: %s\n", drivers.empty() ? "(none)" : drivers.c_str());
         std::vector<std::vector<std::string>> rows;
         for (const auto& d : (*status)["devices"])
-            rows.push_back({d.value("name", ""), d.value("service", ""), d.value("state", ""), d.value("device", "")});
-        print_table({"NAME", "SERVICE", "STATE", "DEVICE"}, rows);
+            rows.push_back({d.value("name", ""), d.value("service", ""), d.value("state", ""), d.value("power", ""),
+                            d.value("device", "")});
+        print_table({"NAME", "SERVICE", "STATE", "POWER", "DEVICE"}, rows);
         std::printf("bindings: %zu\n", (*status)["bindings"].size());
     });
 }

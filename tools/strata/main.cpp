@@ -61,6 +61,12 @@ void print_json(const nlohmann::json& value) { std::puts(value.dump(2).c_str());
 void add_oid_commands(CLI::App& app, Context& context);
 // capture_commands.cpp: capture
 void add_capture_command(CLI::App& app, Context& context);
+// verifier_commands.cpp: verifier enable|disable|query|report|fault
+void add_verifier_commands(CLI::App& app, Context& context);
+// reset_command.cpp: reset
+void add_reset_command(CLI::App& app, Context& context);
+// pnp_commands.cpp: pnp DEVICE setpower|query-remove|cancel-remove|remove|reconfigure
+void add_pnp_command(CLI::App& app, Context& context);
 
 }  // namespace strata::cli
 
@@ -79,6 +85,9 @@ int main(int argc, char** argv) {
     cli::add_probe_commands(app, context);
     cli::add_oid_commands(app, context);
     cli::add_capture_command(app, context);
+    cli::add_verifier_commands(app, context);
+    cli::add_reset_command(app, context);
+    cli::add_pnp_command(app, context);
     cli::add_registry_commands(app, context);
     cli::add_demo_command(app, context);
     for (int i = 1; i < argc; ++i) {

@@ -198,6 +198,14 @@ void add_device(CLI::App& app, Context& context) {
         if (!context.json) std::printf("removed %s\n", remove_name->c_str());
     });
 
+    auto* rescan = cmd->add_subcommand("rescan", "start devices again that their miniport removed (devcon rescan)");
+    rescan->callback([&context] {
+        nlohmann::json reply = require_host(context, {{"cmd", "rescan"}});
+        std::vector<std::string> errors = reply.value("errors", std::vector<std::string>{});
+        report_host_errors(errors);
+        if (!errors.empty()) throw RunError("rescan: " + std::to_string(errors.size()) + " device(s) did not start");
+    });
+
     auto* list = cmd->add_subcommand("list", "list adapter instances");
     list->callback([&context] {
         registry::Registry reg(context.root());
