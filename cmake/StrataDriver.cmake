@@ -7,7 +7,7 @@ function(strata_add_driver service)
     C_STANDARD 11 C_EXTENSIONS ON
     LIBRARY_OUTPUT_DIRECTORY ${STRATA_DRIVER_OUTPUT_DIRECTORY})
   # The same flags as strata-ddk.pc (why: cmake/strata-ddk.pc.in).
-  target_compile_options(${service} PRIVATE -fshort-wchar -Wno-unknown-pragmas)
+  target_compile_options(${service} PRIVATE -fshort-wchar -Wno-unknown-pragmas -fno-optimize-sibling-calls)
   if(TARGET Strata::strata)
     target_link_libraries(${service} PRIVATE Strata::strata)
   else()

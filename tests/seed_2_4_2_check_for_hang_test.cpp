@@ -1,13 +1,16 @@
 // seed_2_4_2_check_for_hang_test.cpp — conformance: the CheckForHang interval and the timeouts of
 // NdisMSetAttributesEx (seed 003 §2.4.2): MiniportCheckForHang every 2 s by default or every
-// CheckForHangTimeInSeconds, a reset when it says TRUE, and a reset for a request outstanding two
-// periods unless NDIS_ATTRIBUTE_IGNORE_REQUEST_TIMEOUT. Time is a FakeClock: no sleeps.
+// CheckForHangTimeInSeconds, a reset when it says TRUE, a reset for a request outstanding two
+// periods unless NDIS_ATTRIBUTE_IGNORE_REQUEST_TIMEOUT, and for a serialized miniport's sends not
+// completed for two periods unless NDIS_ATTRIBUTE_IGNORE_PACKET_TIMEOUT (§2.10: the send timeout
+// behind most resets). Time is a FakeClock: no sleeps.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 
 #include "ndis/library.h"
+#include "ndis_test_drivers.h"
 #include "ntos/clock.h"
 #include "registry/value.h"
 #include "test_support.h"
@@ -27,12 +30,15 @@ struct HangMiniport {
     std::atomic<BOOLEAN> hung{FALSE};
     std::atomic<int> checks{0};
     std::atomic<int> resets{0};
+    std::atomic<bool> pend_sends{false};  // MiniportSendPackets keeps every packet (a stuck transmitter)
+    NDIS_HANDLE handle = nullptr;         // MiniportAdapterHandle
 } g_hang;
 
 NDIS_STATUS Initialize(PNDIS_STATUS, PUINT selected, PNDIS_MEDIUM media, UINT count, NDIS_HANDLE handle, NDIS_HANDLE) {
     for (UINT i = 0; i < count; ++i) {
         if (media[i] != NdisMedium802_3) continue;
         *selected = i;
+        g_hang.handle = handle;
         NdisMSetAttributesEx(handle, &g_hang, g_hang.interval_seconds, g_hang.attribute_flags, NdisInterfaceInternal);
         return NDIS_STATUS_SUCCESS;
     }
@@ -61,7 +67,10 @@ NDIS_STATUS Query(NDIS_HANDLE, NDIS_OID oid, PVOID buffer, ULONG length, PULONG 
     return NDIS_STATUS_SUCCESS;
 }
 NDIS_STATUS Set(NDIS_HANDLE, NDIS_OID, PVOID, ULONG, PULONG, PULONG) { return NDIS_STATUS_SUCCESS; }
-VOID SendPackets(NDIS_HANDLE, PPNDIS_PACKET, UINT) {}
+VOID SendPackets(NDIS_HANDLE, PPNDIS_PACKET packets, UINT count) {
+    if (!g_hang.pend_sends) return;
+    for (UINT i = 0; i < count; ++i) NDIS_SET_PACKET_STATUS(packets[i], NDIS_STATUS_PENDING);
+}
 
 class Seed_2_4_2_CheckForHang : public ::testing::Test {
 protected:
@@ -72,6 +81,7 @@ protected:
         g_hang.hung = FALSE;
         g_hang.checks = 0;
         g_hang.resets = 0;
+        g_hang.pend_sends = false;
         NdisInitUnicodeString(&registry_path_, kRegistryPath);
         NdisMInitializeWrapper(&wrapper_, &driver_object_, &registry_path_, nullptr);
         NDIS51_MINIPORT_CHARACTERISTICS c{};
@@ -182,6 +192,50 @@ TEST_F(Seed_2_4_2_CheckForHang, Seed_2_4_2_IgnoreRequestTimeoutKeepsTheRequestPe
     EXPECT_EQ(completed_.load(), NDIS_STATUS_PENDING);
     NdisMQueryInformationComplete(m->handle, NDIS_STATUS_SUCCESS);
     EXPECT_EQ(completed_.load(), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(strata::verifier::count(strata::verifier::Rule::Watchdog), 0u);
+}
+
+// A serialized miniport that keeps a send past two CheckForHang periods is reset, and the
+// verifier's watchdog names the stuck sends; NDIS_ATTRIBUTE_IGNORE_PACKET_TIMEOUT turns that off.
+class Seed_2_4_2_SendTimeout : public Seed_2_4_2_CheckForHang {
+protected:
+    // Binds a protocol and leaves one send with the miniport while `periods` CheckForHang periods
+    // pass; `after_each(period)` looks at what NDIS did meanwhile.
+    template <typename F>
+    void send_stuck_for(unsigned periods, F&& after_each) {
+        strata::test::drivers::TestProtocol p("hangproto");
+        ASSERT_EQ(p.register_protocol(), NDIS_STATUS_SUCCESS);
+        ASSERT_EQ(host_->bind(p.name(), adapter_.device_name), NDIS_STATUS_SUCCESS);
+        strata::test::drivers::ProtocolBinding* b = p.open_binding(adapter_.device_name);
+        ASSERT_NE(b, nullptr);
+        PNDIS_PACKET packet = p.make_packet();
+        ASSERT_NE(packet, nullptr);
+        g_hang.pend_sends = true;
+        NdisSendPackets(b->handle, &packet, 1);
+        for (unsigned i = 1; i <= periods; ++i) {
+            advance(2s);
+            after_each(i);
+        }
+        NdisMSendComplete(g_hang.handle, packet, NDIS_STATUS_SUCCESS);
+        ASSERT_TRUE(p.wait(b, [](const strata::test::drivers::ProtocolBinding& x) { return x.send_completes == 1; }));
+        p.free_packet(packet);
+        ASSERT_EQ(host_->unbind(p.name(), adapter_.device_name), NDIS_STATUS_SUCCESS);
+    }
+};
+
+TEST_F(Seed_2_4_2_SendTimeout, Seed_2_4_2_SendTimeoutResetsASerializedMiniport) {
+    add_adapter(0, 0);
+    send_stuck_for(2, [](unsigned period) {
+        EXPECT_EQ(g_hang.resets, period == 2 ? 1 : 0) << "after period " << period;
+    });
+    ASSERT_EQ(strata::verifier::count(strata::verifier::Rule::Watchdog), 1u);
+    EXPECT_NE(strata::verifier::reports().back().message.find("sends were not completed"), std::string::npos);
+}
+
+TEST_F(Seed_2_4_2_SendTimeout, Seed_2_4_2_IgnorePacketTimeoutKeepsStuckSends) {
+    add_adapter(0, NDIS_ATTRIBUTE_IGNORE_PACKET_TIMEOUT);
+    send_stuck_for(5, [](unsigned) { EXPECT_EQ(g_hang.resets, 0); });
+    EXPECT_EQ(g_hang.checks, 5);
     EXPECT_EQ(strata::verifier::count(strata::verifier::Rule::Watchdog), 0u);
 }
 

@@ -16,6 +16,7 @@
 #include "cli_harness.h"
 #include "im_fixture.h"
 #include "loop/loop_hooks.h"
+#include "ndis/library.h"
 #include "ndis/power.h"
 #include "registry/registry.h"
 
@@ -27,7 +28,8 @@ struct PnpRecord {
     std::string protocol;
     NET_PNP_EVENT_CODE event = NetEventMaximum;
     bool null_context = false;
-    ULONG state = 0;             // the NDIS_DEVICE_POWER_STATE of a power event
+    ULONG state = 0;             // the NDIS_DEVICE_POWER_STATE of a power event (a buffer's first ULONG)
+    std::vector<std::string> bind_list;  // NetEventBindList: the device names in the buffer
     LOOP_POWER loop_then{};      // the loop adapter's power record when the event arrived
 };
 
@@ -157,6 +159,16 @@ private:
         r.null_context = binding == nullptr;
         if (event->Buffer != nullptr && event->BufferLength >= sizeof(ULONG))
             r.state = *static_cast<const ULONG*>(event->Buffer);
+        if (event->NetEvent == NetEventBindList && event->Buffer != nullptr) {
+            const auto* text = static_cast<const char16_t*>(event->Buffer);
+            std::size_t units = event->BufferLength / sizeof(char16_t);
+            for (std::size_t i = 0; i < units && text[i] != 0;) {
+                std::string name;
+                for (; i < units && text[i] != 0; ++i) name.push_back(static_cast<char>(text[i]));
+                r.bind_list.push_back(name);
+                ++i;
+            }
+        }
         {
             std::lock_guard lock(g_log.mutex);
             if (g_log.get_power != nullptr && g_log.loop != nullptr) g_log.get_power(g_log.loop, &r.loop_then);
@@ -245,6 +257,45 @@ protected:
     PFN_LOOP_GET_POWER get_power_ = nullptr;
     std::vector<std::unique_ptr<PnpProtocol>> pnp_protocols_;
 };
+
+// §2.9.2: the user turning the adapter's wake-up on or off is NetEventPnPCapabilities to each
+// binding, with NDIS_DEVICE_WAKE_UP_ENABLE in the buffer's NDIS_PNP_CAPABILITIES Flags; an adapter
+// without power management has no wake-up to turn on.
+TEST_F(Seed_2_9, Seed_2_9_2_WakeUpToggleReachesBindingsAsPnPCapabilities) {
+    host::StackAdapter& pm = loop_on(297, {{"PowerManagement", Value::dword(1)}});
+    host::StackAdapter& legacy = loop_on(297, {});
+    PnpProtocol& p = pnp_protocol("pnprec0");
+    ASSERT_EQ(host().bind(p.name(), pm.info.device_name), NDIS_STATUS_SUCCESS);
+    ASSERT_EQ(host().bind(p.name(), legacy.info.device_name), NDIS_STATUS_SUCCESS);
+    clear_log();
+
+    EXPECT_EQ(ndis::set_wake_up(miniport(pm.info.device_name), true).status, NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(ndis::set_wake_up(miniport(pm.info.device_name), false).status, NDIS_STATUS_SUCCESS);
+    std::vector<PnpRecord> rs = records(p.name());
+    ASSERT_EQ(codes(rs), (std::vector<NET_PNP_EVENT_CODE>{NetEventPnPCapabilities, NetEventPnPCapabilities}));
+    EXPECT_FALSE(rs[0].null_context) << "about one binding";
+    EXPECT_EQ(rs[0].state & NDIS_DEVICE_WAKE_UP_ENABLE, ULONG{NDIS_DEVICE_WAKE_UP_ENABLE});
+    EXPECT_EQ(rs[1].state & NDIS_DEVICE_WAKE_UP_ENABLE, 0u);
+
+    clear_log();
+    EXPECT_EQ(ndis::set_wake_up(miniport(legacy.info.device_name), true).status, NDIS_STATUS_NOT_SUPPORTED);
+    EXPECT_TRUE(records(p.name()).empty()) << "nothing to tell";
+}
+
+// NetEventBindList: the protocol's bindings' new order, as NUL-terminated device names, with a
+// NULL ProtocolBindingContext.
+TEST_F(Seed_2_9, Seed_2_9_2_BindListIsTheDeviceNamesInOrderForTheWholeProtocol) {
+    PnpProtocol& p = pnp_protocol("pnprec0");
+    ndis::Protocol* protocol = ndis::Library::instance().find_protocol(p.name());
+    ASSERT_NE(protocol, nullptr);
+    clear_log();
+    std::vector<std::string> order{"\\Device\\{B}", "\\Device\\{A}"};
+    EXPECT_EQ(ndis::indicate_bind_list(*protocol, order), NDIS_STATUS_SUCCESS);
+    std::vector<PnpRecord> rs = records(p.name());
+    ASSERT_EQ(codes(rs), (std::vector<NET_PNP_EVENT_CODE>{NetEventBindList}));
+    EXPECT_TRUE(rs[0].null_context);
+    EXPECT_EQ(rs[0].bind_list, order);
+}
 
 // §2.9.1: NDIS asks OID_PNP_CAPABILITIES at initialisation; the answer decides whether the
 // adapter is power-manageable.

@@ -347,6 +347,32 @@ TEST_F(TapStack, TapnicOidsFollowItsParametersAndItsTap) {
     EXPECT_FALSE(strata::test::interface_exists(tap_b_));
 }
 
+// Issue 7 deliverable 3, seed 003 §2.11: the TAP under tapnic is deleted. tapnic removes its
+// adapter (NdisMRemoveMiniport); NDIS unbinds passthru, whose virtual miniport goes down and takes
+// strata_tap's binding — and its TAP — with it. Nothing crashes or leaks; a rescan brings it all back.
+TEST_F(TapStack, Seed_2_11_DeletingTapnicsTapRemovesTheChainAbove) {
+    add_stack({});
+    start();
+    ASSERT_TRUE(strata::test::interface_exists(tap_b_));
+    ASSERT_EQ(shell("ip link delete " + tap_a_).exit_code, 0);
+    auto state_of_t0 = [&] {
+        nlohmann::json status = json({"status"});
+        for (const auto& device : status["devices"])
+            if (device.value("name", "") == "t0") return device.value("state", "");
+        return std::string();
+    };
+    EXPECT_TRUE(eventually([&] { return state_of_t0() == "removed"; })) << state_of_t0();
+    EXPECT_TRUE(eventually([&] { return !strata::test::interface_exists(tap_b_); }))
+        << "strata_tap was unbound from passthru's virtual miniport and closed its TAP";
+    CliResult rescan = run({"device", "rescan"});
+    EXPECT_EQ(rescan.status, 0) << rescan.err;
+    EXPECT_EQ(state_of_t0(), "running");
+    EXPECT_TRUE(eventually([&] { return strata::test::interface_exists(tap_b_); })) << "the chain is back";
+    CliResult stopped = run({"stop"});
+    EXPECT_EQ(stopped.status, 0) << stopped.out << stopped.err;
+    EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
+}
+
 // Bad input (issue 6): a TAP name an interface already has, for tapnic or for strata_tap, fails
 // `strata start` with one line (exit 2); the host log names the TAP; no host and no TAP is left.
 TEST_F(TapStack, TakenTapNamesFailStartWithOneLineAndLeaveNothing) {

@@ -163,8 +163,9 @@ static VOID TapnicQueueHungUp(PTAPNIC_QUEUE Queue)
     }
 }
 
-/* Work item — PASSIVE_LEVEL. Deregisters every dead queue; with all of them dead the media is
- * gone too. Setting HangupIdle is the last thing it does with the adapter. */
+/* Work item — PASSIVE_LEVEL. Deregisters every dead queue; with all of them dead the TAP is gone
+ * for good, so the adapter asks NDIS to remove it (seed 003 §2.11). Setting HangupIdle is the
+ * last thing it does with the adapter: MiniportHalt waits for it. */
 VOID TapnicHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context)
 {
     PTAPNIC_ADAPTER Adapter = (PTAPNIC_ADAPTER)Context;
@@ -180,8 +181,10 @@ VOID TapnicHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context)
         TapnicUnwatchQueue(&Adapter->Queues[q]);
         Dead++;
     }
-    if (Dead == Adapter->Tap.queues)
+    if (Dead == Adapter->Tap.queues) {
         TapnicSetMedia(Adapter, FALSE);
+        NdisMRemoveMiniport(Adapter->MiniportHandle);
+    }
     if (InterlockedDecrement(&Adapter->HangupsRunning) == 0)
         NdisSetEvent(&Adapter->HangupIdle);
 }

@@ -1,7 +1,8 @@
 // pnp_requests.cpp — the host's "pnp" control request behind `strata pnp DEVICE ACTION` (issue 7
 // part 1, seed 003 §2.9): what Windows' PnP and power managers ask of NDIS for one device —
 // setpower D0..D3, query-remove, cancel-remove, remove (a PnP stop of the running device: query
-// first, then unbind and halt; the device stays installed) and reconfigure. ndis/power.h does
+// first, then unbind and halt; the device stays installed), reconfigure and wake on|off (the
+// adapter's wake-up enabled or not: NetEventPnPCapabilities to its bindings). ndis/power.h does
 // the NDIS side.
 #include "host/service_host.h"
 
@@ -45,10 +46,10 @@ nlohmann::json ServiceHost::pnp(const nlohmann::json& request) {
     std::string device_name = device ? device->device_name : name;
     if (!device && ndis::find_power_device(name) == nullptr)
         throw HostError("no device named " + name + " (see strata device list)");
-    static const char* const kActions[] = {"setpower", "query-remove", "cancel-remove", "remove", "reconfigure"};
+    static const char* const kActions[] = {"setpower", "query-remove", "cancel-remove", "remove", "reconfigure", "wake"};
     if (std::none_of(std::begin(kActions), std::end(kActions), [&](const char* a) { return action == a; }))
         throw HostError("pnp: unknown action \"" + action +
-                        "\" (setpower, query-remove, cancel-remove, remove or reconfigure)");
+                        "\" (setpower, query-remove, cancel-remove, remove, reconfigure or wake)");
     ndis::Miniport* m = ndis::find_power_device(device_name);
     if (m == nullptr) throw HostError("device " + name + " is not running");
 
@@ -65,6 +66,10 @@ nlohmann::json ServiceHost::pnp(const nlohmann::json& request) {
         ndis::cancel_remove(*m);
     } else if (action == "reconfigure") {
         outcome = ndis::reconfigure(*m);
+    } else if (action == "wake") {
+        std::string setting = request.value("state", "");
+        if (setting != "on" && setting != "off") throw HostError("pnp wake: bad setting \"" + setting + "\" (on or off)");
+        outcome = ndis::set_wake_up(*m, setting == "on");
     } else {
         if (!device) throw HostError("pnp remove: " + name + " is not an installed device (see strata device list)");
         outcome = ndis::query_remove(*m);

@@ -214,7 +214,25 @@ std::vector<std::string> ServiceHost::reconcile() {
         }
     }
     ndis::indicate_binds_complete();  // NetEventBindsComplete after a protocol's first binds
+    tell_bind_lists(wanted);
     return errors;
+}
+
+// NetEventBindList to each protocol whose bound adapters, in the binding engine's order, are not
+// what they were after the last reconcile (a binding enabled or disabled, an adapter added or
+// removed). The first list a protocol gets is its starting point, not a change.
+void ServiceHost::tell_bind_lists(const std::vector<Edge>& order) {
+    std::map<std::string, std::vector<std::string>, std::less<>> now;
+    for (const Edge& e : order)
+        if (std::find(edges_.begin(), edges_.end(), e) != edges_.end()) now[e.service].push_back(e.device_name);
+    for (const std::string& service : host_->loaded_drivers()) {
+        ndis::Protocol* protocol = ndis::Library::instance().find_protocol(service);
+        if (protocol == nullptr) continue;
+        std::vector<std::string>& list = now[service];
+        auto told = bind_lists_.find(service);
+        if (told != bind_lists_.end() && told->second != list) ndis::indicate_bind_list(*protocol, list);
+        bind_lists_[service] = list;
+    }
 }
 
 void ServiceHost::unbind_device(const std::string& device_name) {

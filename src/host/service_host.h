@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -63,6 +64,7 @@ private:
     // Brings the running state to what the registry says; returns one line per failure.
     std::vector<std::string> reconcile();
     void load(const std::string& service);
+    void tell_bind_lists(const std::vector<Edge>& order);
     bool started(std::string_view device_name) const;  // PnP-started (a virtual miniport may wait for its IM)
     std::string device_service(const netcfg::Device& device) const;
     void unbind_device(const std::string& device_name);
@@ -93,6 +95,7 @@ private:
     mutable std::recursive_mutex state_mutex_;
     bool stopping_ = false;
     std::set<std::string> removed_devices_;  // device names removed by their miniport, until a rescan
+    std::map<std::string, std::vector<std::string>, std::less<>> bind_lists_;  // per protocol, as last told
 
     std::mutex stop_mutex_;
     std::condition_variable stop_requested_cv_;

@@ -322,6 +322,40 @@ PnpOutcome reconfigure(Miniport& m) {
     return outcome;
 }
 
+PnpOutcome set_wake_up(Miniport& m, bool enable) {
+    std::lock_guard lock(g_power_mutex);
+    PnpOutcome outcome;
+    if (!m.pm_capable) {
+        outcome.status = NDIS_STATUS_NOT_SUPPORTED;
+        outcome.notes.push_back(m.device_name + " answered OID_PNP_CAPABILITIES with an error: it has no wake-up to turn on");
+        return outcome;
+    }
+    if (enable) m.pnp_capabilities.Flags |= NDIS_DEVICE_WAKE_UP_ENABLE;
+    else m.pnp_capabilities.Flags &= ~static_cast<ULONG>(NDIS_DEVICE_WAKE_UP_ENABLE);
+    for (Open* open : open_bindings(m)) {
+        NDIS_PNP_CAPABILITIES capabilities = m.pnp_capabilities;  // each protocol gets its own copy
+        NDIS_STATUS status = notify(*open, NetEventPnPCapabilities, &capabilities, sizeof capabilities);
+        if (status != NDIS_STATUS_SUCCESS && status != NDIS_STATUS_NOT_SUPPORTED)
+            outcome.notes.push_back("NetEventPnPCapabilities on " + m.device_name + ": " + label(*open->protocol) +
+                                    " failed it with " + hex(status));
+    }
+    return outcome;
+}
+
+NDIS_STATUS indicate_bind_list(Protocol& protocol, const std::vector<std::string>& device_names) {
+    std::u16string list;
+    for (const std::string& name : device_names) {
+        list += to_utf16(name);
+        list.push_back(u'\0');
+    }
+    list.push_back(u'\0');
+    NET_PNP_EVENT event{};
+    event.NetEvent = NetEventBindList;
+    event.Buffer = list.data();
+    event.BufferLength = static_cast<ULONG>(list.size() * sizeof(char16_t));
+    return deliver_pnp_event(protocol, nullptr, nullptr, &event);
+}
+
 void indicate_binds_complete() {
     std::vector<Protocol*> protocols;
     {

@@ -57,6 +57,17 @@ void cancel_remove(Miniport& miniport);
 // NetEventReconfigure to every binding, with an empty buffer (the binding's parameters changed).
 PnpOutcome reconfigure(Miniport& miniport);
 
+// The user turned the adapter's wake-up on or off (Windows' "Allow this device to wake the
+// computer"): NDIS_DEVICE_WAKE_UP_ENABLE in the adapter's NDIS_PNP_CAPABILITIES follows, and every
+// binding gets NetEventPnPCapabilities with them. An adapter without power management refuses
+// (NDIS_STATUS_NOT_SUPPORTED).
+PnpOutcome set_wake_up(Miniport& miniport, bool enable);
+
+// NetEventBindList (NULL ProtocolBindingContext) to `protocol`: its bindings' processing order
+// changed; the buffer is the device names, each NUL-terminated UTF-16, in the new order, with a
+// final NUL.
+NDIS_STATUS indicate_bind_list(Protocol& protocol, const std::vector<std::string>& device_names);
+
 // NetEventBindsComplete (NULL ProtocolBindingContext) to every registered protocol that has not
 // had it yet: the host calls this after each round of binding.
 void indicate_binds_complete();
