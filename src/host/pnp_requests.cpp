@@ -75,8 +75,7 @@ nlohmann::json ServiceHost::pnp(const nlohmann::json& request) {
         outcome = ndis::query_remove(*m);
         if (outcome.vetoed_by.empty()) {
             stop_device(device->name);
-            // The virtual miniports above went with it (their IMs were unbound).
-            std::erase_if(edges_, [](const Edge& e) { return ndis::find_power_device(e.device_name) == nullptr; });
+            forget_edges_of_gone_devices();
         }
     }
     reply.update(outcome_json(outcome));

@@ -89,8 +89,13 @@ void ServiceHost::adapter_removed(const std::string& device_name) {
     host_->remove_adapter(device_name);
     std::erase_if(started_devices_, [&](const std::string& n) { return ndis::iequals(n, device_name); });
     removed_devices_.insert(device_name);
-    // An IM below a removed adapter took its virtual miniports down; NDIS unbound what sat on them.
-    std::erase_if(edges_, [&](const Edge& e) { return !host_->adapter_running(e.device_name); });
+    forget_edges_of_gone_devices();
+}
+
+// An IM unbound from an adapter that went away took its virtual miniports down, and NDIS unbound
+// what sat on them: those edges are gone. A device asleep (even halted for sleep) keeps its edges.
+void ServiceHost::forget_edges_of_gone_devices() {
+    std::erase_if(edges_, [](const Edge& e) { return ndis::find_power_device(e.device_name) == nullptr; });
 }
 
 ServiceHost::~ServiceHost() { stop(); }

@@ -80,6 +80,7 @@ private:
     // A miniport removed its adapter (NdisMRemoveMiniport, e.g. its interface was deleted): the
     // host's removal thread unbinds and halts it and keeps it stopped until `strata device rescan`.
     void adapter_removed(const std::string& device_name);
+    void forget_edges_of_gone_devices();
     // \Device\{GUID} of a connection name, a virtual miniport's name or a device name; HostError if none.
     std::string adapter_device_name(const std::string& adapter) const;
 
