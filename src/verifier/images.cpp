@@ -10,6 +10,8 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "ntos/immortal.h"
+
 namespace strata::verifier {
 namespace {
 
@@ -26,7 +28,7 @@ struct Images {
 };
 
 Images& images() {
-    static Images* instance = new Images;  // used by pool frees during static destruction
+    static ntos::Immortal<Images> instance;  // used by pool frees during static destruction
     return *instance;
 }
 
