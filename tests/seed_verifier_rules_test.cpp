@@ -193,6 +193,13 @@ TEST_F(VerifierRules, Seed_2_7_1_ReturnCountMismatchTwoReturnsForOneIsPacketRetu
     expect_host_works();
 }
 
+TEST_F(VerifierRules, Seed_2_7_1_ReturningAPacketNeverIndicatedIsPacketNotOwned) {
+    bound_adapter();
+    PVOID packet = pr_commit_(BrokenReturnOwnPacket);
+    expect_one(Rule::PacketNotOwned, kProtocol, packet, "NdisReturnPackets");
+    expect_host_works();
+}
+
 TEST_F(VerifierRules, Seed_2_7_TransferDataOutsideReceive) {
     bound_adapter();
     PVOID binding = pr_commit_(BrokenTransferOutsideReceive);

@@ -169,6 +169,7 @@ public:
         header->path_state = PacketPath::Allocator;
         header->stack_top = 0;
         header->stack_offered = 0;
+        header->indicated = false;
         return packet;
     }
     void release(PacketHeader* header) noexcept {

@@ -216,13 +216,14 @@ struct PacketStackLevel {
 };
 
 // Private bookkeeping in front of every pool packet. The pool owns magic, pool and stack; the NDIS
-// data path owns holder, receive_refs, path_state (except Free), sequence, stack_top and stack_offered.
+// data path owns holder, receive_refs, path_state (except Free), indicated, stack_top and stack_offered.
 struct alignas(64) PacketHeader {
     std::uint32_t magic;                     // kPacketHeaderMagic for the life of the pool
     PacketPath path_state;                   // data-path ownership; Free only while on a free list
     std::uint8_t stack_top;                  // the packet-stack level now in use (0 = not stacked)
     std::uint8_t stack_offered;              // verifier: the level NdisIMGetCurrentPacketStack last said was free
-    std::uint32_t sequence;                  // spare for the data path; the pool never touches it
+    bool indicated;                          // verifier: indicated up at least once since allocation
+    std::uint8_t spare[3];
     PacketPool* pool;                        // owning pool
     void* holder;                            // binding or adapter currently holding the packet
     std::atomic<std::int32_t> receive_refs;  // protocol holds outstanding after an indication

@@ -246,6 +246,7 @@ extern "C" VOID NdisMIndicateReceivePacket(NDIS_HANDLE MiniportAdapterHandle, PP
         indicated_bytes += frame.size;
         level.holder = m;
         level.path_state = PacketPath::Indicated;
+        header->indicated = true;
         level.receive_refs.store(kIndicationBias, std::memory_order_relaxed);
         std::int32_t held = 0;
         bool taken = false;
@@ -296,11 +297,22 @@ extern "C" VOID NdisReturnPackets(PNDIS_PACKET* PacketsToReturn, UINT NumberOfPa
     for (UINT i = 0; i < NumberOfPackets; ++i) {
         PNDIS_PACKET packet = PacketsToReturn[i];
         if (packet == nullptr) continue;
+        if (!is_pool_packet(packet)) {
+            verifier::report(verifier::Rule::PacketNotOwned, "", packet,
+                             "NdisReturnPackets: not a packet from an NDIS packet pool");
+            continue;
+        }
         PacketHeader* header = header_of(packet);
         LevelState level = top_state(header);
         if (level.path_state != PacketPath::Indicated) {
-            verifier::report(verifier::Rule::PacketReturnMismatch, "", packet,
-                             "NdisReturnPackets: packet was not indicated to a protocol or was returned too often");
+            // Returning a packet never indicated up is taking one the caller does not own; one that
+            // was indicated and is back with its miniport was returned more often than kept.
+            if (header->indicated)
+                verifier::report(verifier::Rule::PacketReturnMismatch, "", packet,
+                                 "NdisReturnPackets: packet returned more often than ProtocolReceivePacket kept it");
+            else
+                verifier::report(verifier::Rule::PacketNotOwned, "", packet,
+                                 "NdisReturnPackets: packet was never indicated to a protocol");
             continue;
         }
         auto* m = static_cast<Miniport*>(level.holder);

@@ -47,7 +47,8 @@ typedef enum _BROKEN_PROTOCOL_MISTAKE {
     BrokenSendStaleHandle,            /* NdisSend on the binding handle of a closed binding */
     BrokenSendNullPacket,             /* NdisSend with Packet NULL */
     BrokenReturnKept,                 /* NdisReturnPackets of the kept packet */
-    BrokenReturnKeptTwice             /* NdisReturnPackets of the kept packet, twice */
+    BrokenReturnKeptTwice,            /* NdisReturnPackets of the kept packet, twice */
+    BrokenReturnOwnPacket             /* NdisReturnPackets of a packet it allocated itself */
 } BROKEN_PROTOCOL_MISTAKE;
 
 /* What ProtocolReceivePacket does with the next packet; the last one is kept either way. */

@@ -324,6 +324,11 @@ PVOID BrokenProtocolCommit(BROKEN_PROTOCOL_MISTAKE Mistake)
         NdisReturnPackets(&Kept, 1);
         NdisReturnPackets(&Kept, 1);
         return Kept;
+    case BrokenReturnOwnPacket:
+        NdisAllocatePacket(&Status, &Packet, PacketPool);
+        NdisReturnPackets(&Packet, 1);
+        NdisFreePacket(Packet);
+        return Packet;
     default:
         return NULL;
     }
