@@ -506,6 +506,28 @@ TEST_F(Seed_2_9, Seed_2_9_3_2_PassthruQueuesSendsWhileTheAdapterBelowSleeps) {
     EXPECT_TRUE(send_and_wait(top, far_mac, 100, far.probe)) << "sends go straight through again";
 }
 
+// §2.9.3: a protocol bound straight to a NIC that is asleep is refused with
+// NDIS_STATUS_ADAPTER_NOT_READY (counted, never handed to the miniport); at D0 it sends again.
+TEST_F(Seed_2_9, Seed_2_9_3_SendsToASleepingNicAreRefused) {
+    host::StackAdapter& near = loop_on(299, {{"PowerManagement", Value::dword(1)}}, /*bind_probe=*/true);
+    host::StackAdapter& far = loop_on(299, {}, /*bind_probe=*/true);
+    Mac far_mac = probe_mac(far.probe);
+    ndis::Miniport& m = miniport(near.info.device_name);
+    ASSERT_EQ(ndis::set_power(m, NdisDeviceStateD3).status, NDIS_STATUS_SUCCESS);
+
+    const UINT kSent = 50;
+    PROBE_STATS before_send = stats(near.probe);
+    PROBE_STATS before_receive = stats(far.probe);
+    ASSERT_EQ(probe().send(near.probe, far_mac.data(), 128, kSent, 16, 0), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(probe().wait_sends_completed(near.probe, before_send.SendsCompleted + kSent, kWaitMs), NDIS_STATUS_SUCCESS);
+    EXPECT_EQ(stats(near.probe).SendsFailed - before_send.SendsFailed, kSent);
+    EXPECT_EQ(stats(far.probe).ReceivedFrames, before_receive.ReceivedFrames) << "nothing left while asleep";
+    EXPECT_EQ(power_of(near.loop).PowerState, ULONG{NdisDeviceStateD3});
+
+    ASSERT_EQ(ndis::set_power(m, NdisDeviceStateD0).status, NDIS_STATUS_SUCCESS);
+    EXPECT_TRUE(send_and_wait(near.probe, far_mac, 100, far.probe)) << "sends go through at D0";
+}
+
 // §2.9.1: passthru passes the wake-up OIDs to a power-manageable adapter below and answers
 // NDIS_STATUS_NOT_SUPPORTED over one that is not; its OID_PNP_CAPABILITIES says it cannot wake
 // the system itself.

@@ -192,12 +192,17 @@ Open* open_for_send(NDIS_HANDLE handle, const char* function) noexcept {
     return lookup<Open>(handle, HandleKind::Open, function);
 }
 
-// Why NDIS fails a send before the miniport sees it (NdisSend's documented statuses): the binding
-// is closing, or the adapter is resetting (the protocol heard RESET_START and resends after
-// RESET_END, seed 003 §2.10).
+// Why NDIS fails a send before the miniport sees it: the binding is closing, the adapter is
+// resetting (the protocol heard RESET_START and resends after RESET_END, seed 003 §2.10), or the
+// NIC is powered down.
 NDIS_STATUS send_refusal(const Open& open, const Miniport& m) noexcept {
     if (open.state.load(std::memory_order_acquire) != OpenState::Open) return NDIS_STATUS_CLOSING;
     if (m.reset_in_progress.load(std::memory_order_relaxed)) return NDIS_STATUS_RESET_IN_PROGRESS;
+    // A NIC below D0 is powered down (seed 003 §2.9.3). Protocols were told by NetEventSetPower to
+    // stop sending; one that goes on is refused here rather than handing the miniport a send it
+    // cannot do. An IM's virtual miniport decides for itself (passthru queues until the NIC wakes).
+    if (m.power_state.load(std::memory_order_relaxed) != NdisDeviceStateD0 && !m.driver->layered)
+        return NDIS_STATUS_ADAPTER_NOT_READY;
     return NDIS_STATUS_SUCCESS;
 }
 
