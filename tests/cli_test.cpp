@@ -67,6 +67,18 @@ TEST_F(Cli, PassthruOverTwoLoopDevicesCarriesAMillionFramesAndStopFindsPoolsBala
     Result stop = run({"stop"});
     EXPECT_EQ(stop.status, 0) << stop.out << stop.err;
     EXPECT_NE(stop.out.find("every packet and buffer pool balanced"), std::string::npos) << stop.out;
+    // Issue 7 part 3: every send of the host's life completed or failed, per protocol (the probe's
+    // million, and passthru's passing each of them down).
+    EXPECT_NE(stop.out.find(" 0 unaccounted for"), std::string::npos) << stop.out;
+    nlohmann::json sends = nlohmann::json::parse(read_file(root_ / "stop-report.json"), nullptr, false)["sends"];
+    ASSERT_TRUE(sends.is_object()) << read_file(root_ / "stop-report.json");
+    EXPECT_EQ(sends["unaccounted"], 0);
+    for (const char* protocol : {"probe", "passthru"}) {
+        const nlohmann::json& tally = sends["protocols"][protocol];
+        EXPECT_EQ(tally["requested"], 1000000) << protocol << ": " << sends.dump();
+        EXPECT_EQ(tally["completed"], 1000000) << protocol;
+        EXPECT_EQ(tally["failed"], 0) << protocol;
+    }
 }
 
 TEST_F(Cli, InstallTwoDevicesStartSendStatsStop) {

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -371,6 +373,63 @@ TEST_F(TapStack, Seed_2_11_DeletingTapnicsTapRemovesTheChainAbove) {
     CliResult stopped = run({"stop"});
     EXPECT_EQ(stopped.status, 0) << stopped.out << stopped.err;
     EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
+}
+
+// Issue 7 part 3 (seed 003 §2.11): `strata stop` while UDP floods cross the stack both ways.
+// Every packet a protocol handed to NDIS was completed or failed (the stop report's ledger), every
+// pool is balanced, and nothing is left.
+TEST_F(TapStack, Seed_2_11_StopUnderTrafficLosesNoAccounting) {
+    add_stack({});
+    start();
+    build_namespaces();
+    ASSERT_TRUE(carrier_b_is("1"));
+    expect_ping();  // both neighbours resolved: the floods are unicast from the first datagram
+
+    std::atomic<bool> flooding{true};
+    auto flood = [&](int fd, const char* to) {
+        sockaddr_in peer = address_of(to, 40412);
+        std::array<std::uint8_t, 512> payload{};
+        while (flooding.load(std::memory_order_relaxed))
+            ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
+    };
+    int from_a = socket_in(ns_a_->name(), SOCK_DGRAM);
+    int from_b = socket_in(ns_b_->name(), SOCK_DGRAM);
+    ASSERT_GE(from_a, 0);
+    ASSERT_GE(from_b, 0);
+    std::thread a_to_b(flood, from_a, kAddressB);
+    std::thread b_to_a(flood, from_b, kAddressA);
+    std::string last_stats;
+    auto sent_through_ndis = [&] {
+        std::uint64_t sent = 0;
+        nlohmann::json stats = json({"stats"});
+        last_stats = stats.dump();
+        for (const auto& adapter : stats["adapters"])
+            for (const auto& binding : adapter["bindings"]) sent += binding["counters"].value("send_requested", 0ull);
+        return sent;
+    };
+    bool flowing = eventually([&] { return sent_through_ndis() > 2000; });
+    CliResult stopped = run({"stop"});
+    flooding = false;
+    a_to_b.join();
+    b_to_a.join();
+    ::close(from_a);
+    ::close(from_b);
+    EXPECT_TRUE(flowing) << "the floods never got through the stack" << last_stats;
+
+    EXPECT_EQ(stopped.status, 0) << stopped.out << stopped.err;
+    EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
+    nlohmann::json sends = nlohmann::json::parse(read_file(root_ / "stop-report.json"), nullptr, false)["sends"];
+    ASSERT_TRUE(sends.is_object()) << read_file(root_ / "stop-report.json");
+    EXPECT_GT(sends.value("requested", 0ull), 2000u);
+    EXPECT_EQ(sends.value("unaccounted", ~0ull), 0u) << sends.dump();
+    for (const char* protocol : {"strata_tap", "passthru"}) {
+        const nlohmann::json& tally = sends["protocols"][protocol];
+        EXPECT_GT(tally.value("requested", 0ull), 0u) << protocol << ": " << sends.dump();
+        EXPECT_EQ(tally.value("completed", 0ull) + tally.value("failed", 0ull), tally.value("requested", ~0ull))
+            << protocol;
+    }
+    EXPECT_NE(stopped.out.find(" 0 unaccounted for"), std::string::npos) << stopped.out;
+    EXPECT_NE(ns_b_->run("ip link show " + tap_b_).exit_code, 0) << "strata_tap's TAP outlived the host";
 }
 
 // Bad input (issue 6): a TAP name an interface already has, for tapnic or for strata_tap, fails

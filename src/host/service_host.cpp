@@ -271,13 +271,22 @@ void ServiceHost::stop() {
     started_devices_.clear();
     std::vector<std::string> loaded = host_->loaded_drivers();
     for (auto it = loaded.rbegin(); it != loaded.rend(); ++it) host_->unload_driver(*it);
+    ndis::SendLedger sends = ndis::send_ledger();  // the bindings are gone with the host
     host_.reset();
-    write_stop_report();
+    write_stop_report(sends);
 }
 
+namespace {
+nlohmann::json tally_json(const ndis::SendTally& tally) {
+    return {{"requested", tally.requested}, {"completed", tally.completed}, {"failed", tally.failed},
+            {"unaccounted", tally.unaccounted()}};
+}
+}  // namespace
+
 // After every driver unloaded, every descriptor of every pool must be back (seed 003 §2.5.1,
-// §2.6: an IM returns what it borrowed). `strata stop` prints what this finds.
-void ServiceHost::write_stop_report() const {
+// §2.6: an IM returns what it borrowed) and every send completed or failed (§2.11). `strata stop`
+// prints what this finds.
+void ServiceHost::write_stop_report(const ndis::SendLedger& sends) const {
     nlohmann::json leaks = nlohmann::json::array();
     for (const ndis::PoolLeak& leak : ndis::leak_check())
         leaks.push_back({{"kind", leak.kind == ndis::PoolKind::Packet ? "packet" : "buffer"},
@@ -295,7 +304,12 @@ void ServiceHost::write_stop_report() const {
     partial += ".partial";
     std::FILE* out = std::fopen(partial.c_str(), "w");
     if (out == nullptr) return;
-    std::string text = nlohmann::json{{"pool_leaks", leaks}, {"tag_leaks", tag_leaks}}.dump();
+    nlohmann::json send_totals = tally_json(sends.total);
+    nlohmann::json by_protocol = nlohmann::json::object();
+    for (const auto& [protocol, tally] : sends.protocols) by_protocol[protocol] = tally_json(tally);
+    send_totals["protocols"] = std::move(by_protocol);
+    std::string text =
+        nlohmann::json{{"pool_leaks", leaks}, {"tag_leaks", tag_leaks}, {"sends", std::move(send_totals)}}.dump();
     bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
     if (std::fclose(out) == 0 && written) std::filesystem::rename(partial, file);
 }

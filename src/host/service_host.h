@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ndis/send_ledger.h"
 #include "netcfg/netcfg.h"
 #include "strata/host.hpp"
 
@@ -69,7 +70,7 @@ private:
     std::string device_service(const netcfg::Device& device) const;
     void unbind_device(const std::string& device_name);
     void stop_device(const std::string& name);
-    void write_stop_report() const;
+    void write_stop_report(const ndis::SendLedger& sends) const;
     nlohmann::json status() const;
     nlohmann::json stats() const;
     nlohmann::json probe_send(const nlohmann::json& request);

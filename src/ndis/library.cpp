@@ -94,6 +94,13 @@ std::vector<Protocol*> Library::protocols() {
     return out;
 }
 
+std::vector<Open*> Library::opens() {
+    std::lock_guard lock(mutex);
+    std::vector<Open*> out;
+    for (auto& o : opens_) out.push_back(o.get());
+    return out;
+}
+
 void Library::set_loading_service(std::string_view service) { tls_loading_service = service; }
 std::string Library::loading_service() { return tls_loading_service; }
 

@@ -49,6 +49,7 @@ public:
     Miniport* find_halted_miniport(std::string_view device_name);   // power.cpp: one halted for sleep
     std::vector<Miniport*> miniports();
     std::vector<Protocol*> protocols();
+    std::vector<Open*> opens();  // every binding opened since the host started, closed ones included
 
     // The service whose DriverEntry is running on this thread (NdisRegisterProtocol records it).
     static void set_loading_service(std::string_view service);

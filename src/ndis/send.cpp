@@ -222,6 +222,7 @@ extern "C" VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET Pac
     for (UINT i = 0; i < NumberOfPackets; ++i)
         if (mark_sending(*open, PacketArray[i])) PacketArray[accepted++] = PacketArray[i];
     if (accepted == 0) return;
+    open->counters.add(Counter::SendRequested, accepted);
     open->sends_outstanding.fetch_add(accepted, std::memory_order_relaxed);
     Miniport& m = *open->miniport;
     NDIS_STATUS refused = send_refusal(*open, m);
@@ -251,6 +252,7 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
     }
     Miniport& m = *open->miniport;
     if (NDIS_STATUS refused = send_refusal(*open, m); refused != NDIS_STATUS_SUCCESS) [[unlikely]] {
+        open->counters.add(Counter::SendRequested);
         open->counters.add(refused == NDIS_STATUS_CLOSING ? Counter::SendClosing : Counter::SendFailed);
         *Status = refused;
         return;
@@ -259,6 +261,7 @@ extern "C" VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PND
         *Status = NDIS_STATUS_INVALID_PACKET;
         return;
     }
+    open->counters.add(Counter::SendRequested);
     open->sends_outstanding.fetch_add(1, std::memory_order_relaxed);
     if (m.capturing()) [[unlikely]]
         capture_sends(*open, &Packet, 1);

@@ -21,6 +21,7 @@ enum class Counter : unsigned {
     SentBytes,
     SendFailed,       // sends completed with another status (drop reason "send_failed")
     SendClosing,      // sends refused because the binding was closing (drop reason "closing")
+    SendRequested,    // packets a protocol handed to NdisSend(Packets): each ends in one of the three above
     ReceivedPackets,  // frames indicated (adapter) or delivered (binding)
     ReceivedBytes,
     Filtered,         // binding: frames its packet filter rejected; adapter: frames no binding took
@@ -30,11 +31,11 @@ enum class Counter : unsigned {
 
 // Sends are counted per binding only (one fewer cache line touched per packet); an adapter's
 // send counters are its live bindings' plus what closed bindings left behind (absorb).
-inline constexpr std::array<Counter, 4> kSendCounters{Counter::SentPackets, Counter::SentBytes, Counter::SendFailed,
-                                                      Counter::SendClosing};
+inline constexpr std::array<Counter, 5> kSendCounters{Counter::SentPackets, Counter::SentBytes, Counter::SendFailed,
+                                                      Counter::SendClosing, Counter::SendRequested};
 
 inline constexpr std::array<std::string_view, static_cast<unsigned>(Counter::kCount)> kCounterNames{
-    "sent_packets", "sent_bytes", "send_failed", "send_closing", "received_packets", "received_bytes",
+    "sent_packets", "sent_bytes", "send_failed", "send_closing", "send_requested", "received_packets", "received_bytes",
     "filtered", "runt"};
 
 class TrafficCounters {

@@ -162,8 +162,10 @@ void add_stop(CLI::App& app, Context& context) {
         if (std::ifstream in(report_file); in) report = nlohmann::json::parse(in, nullptr, false);
         nlohmann::json leaks = report.is_object() ? report.value("pool_leaks", nlohmann::json::array()) : nlohmann::json::array();
         nlohmann::json tag_leaks = report.is_object() ? report.value("tag_leaks", nlohmann::json::array()) : nlohmann::json::array();
+        nlohmann::json sends = report.is_object() ? report.value("sends", nlohmann::json::object()) : nlohmann::json::object();
+        std::uint64_t unaccounted = sends.value("unaccounted", std::uint64_t{0});
         std::string who = pid ? " (pid " + std::to_string(*pid) + ")" : "";
-        if (context.json) print_json({{"stopped", true}, {"pool_leaks", leaks}, {"tag_leaks", tag_leaks}});
+        if (context.json) print_json({{"stopped", true}, {"pool_leaks", leaks}, {"tag_leaks", tag_leaks}, {"sends", sends}});
         else if (leaks.empty()) std::printf("strata: host stopped%s; every packet and buffer pool balanced\n", who.c_str());
         else {
             std::printf("strata: host stopped%s; %zu pools still have descriptors out:\n", who.c_str(), leaks.size());
@@ -173,6 +175,12 @@ void add_stop(CLI::App& app, Context& context) {
                             leak.value("outstanding", std::size_t{0}), leak.value("capacity", std::size_t{0}),
                             leak.value("pool_freed", false) ? " (pool freed)" : "");
         }
+        if (!context.json && !sends.empty())
+            std::printf("  sends: %llu requested, %llu completed, %llu failed, %llu unaccounted for\n",
+                        static_cast<unsigned long long>(sends.value("requested", std::uint64_t{0})),
+                        static_cast<unsigned long long>(sends.value("completed", std::uint64_t{0})),
+                        static_cast<unsigned long long>(sends.value("failed", std::uint64_t{0})),
+                        static_cast<unsigned long long>(unaccounted));
         if (!context.json)
             for (const auto& leak : tag_leaks)
                 std::printf("  driver %s: tag '%s' leaked %zu block(s), %zu bytes (see strata verifier report)\n",
@@ -180,6 +188,7 @@ void add_stop(CLI::App& app, Context& context) {
                             leak.value("blocks", std::size_t{0}), leak.value("bytes", std::size_t{0}));
         if (!leaks.empty()) throw RunError("pools leaked descriptors");
         if (!tag_leaks.empty()) throw RunError("drivers leaked pool memory at unload");
+        if (unaccounted != 0) throw RunError(std::to_string(unaccounted) + " sends were neither completed nor failed");
     });
 }
 
