@@ -182,9 +182,49 @@ TEST_F(VerifierCli, BadInputIsOneLineAndExitTwo) {
     EXPECT_EQ(json({"verifier", "fault", "--list"}).size(), 0u);  // nothing armed by any of them
     EXPECT_TRUE(json({"verifier", "query"})["registry"].is_null());  // nor the switch written
     ASSERT_EQ(run({"stop"}).status, 0);
-    Result no_host = run({"verifier", "fault", "--list"});
-    EXPECT_EQ(no_host.status, 2);
-    EXPECT_TRUE(one_line(no_host.err)) << no_host.err;
+    EXPECT_EQ(json({"verifier", "fault", "--list"}).size(), 0u) << "nothing stored for the next start either";
+}
+
+// A rule given while no host runs waits in the registry (VerifierFaultRules) and is armed before
+// the next start loads any driver, so a DriverEntry's call can be failed; --clear forgets it. A
+// malformed stored rule stops the start with one line naming the value and the entry.
+TEST_F(VerifierCli, StoredRuleFailsADriverEntryAtTheNextStart) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "a"}).status, 0);
+    Result stored = run({"verifier", "fault", "--call", "NdisRegisterProtocol", "--every", "1"});
+    ASSERT_EQ(stored.status, 0) << stored.err;
+    EXPECT_NE(stored.out.find("NdisRegisterProtocol every=1 seed=0 stored in the registry"), std::string::npos)
+        << stored.out;
+    nlohmann::json query = json({"verifier", "query"});
+    ASSERT_EQ(query["stored_faults"].size(), 1u) << query.dump();
+    EXPECT_EQ(query["stored_faults"][0].value("call", ""), "NdisRegisterProtocol");
+
+    Result start = run({"start"});
+    EXPECT_EQ(start.status, 2);
+    EXPECT_NE(start.err.find("service probe: "), std::string::npos) << start.err;
+    EXPECT_NE(start.err.find("DriverEntry returned 0xC000009A"), std::string::npos) << start.err;
+    EXPECT_TRUE(one_line(start.err)) << start.err;
+
+    Result cleared = run({"verifier", "fault", "--clear"});
+    EXPECT_EQ(cleared.status, 0) << cleared.err;
+    EXPECT_NE(cleared.out.find("cleared from the registry"), std::string::npos) << cleared.out;
+    ASSERT_EQ(run({"start"}).status, 0);
+    EXPECT_EQ(json({"verifier", "fault", "--list"}).size(), 0u);
+    ASSERT_EQ(run({"stop"}).status, 0);
+
+    ASSERT_EQ(run({"reg", "add", "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Memory Management", "/v",
+                   "VerifierFaultRules", "/t", "REG_MULTI_SZ", "/d", "NdisRequest every=0", "/f"})
+                  .status,
+              0);
+    Result bad = run({"start"});
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("Memory Management\\VerifierFaultRules entry 1 \"NdisRequest every=0\""), std::string::npos)
+        << bad.err;
+    EXPECT_TRUE(one_line(bad.err)) << bad.err;
+    EXPECT_EQ(run({"status"}).status, 3) << "no host is left running";
+    Result listed = run({"verifier", "fault", "--list"});
+    EXPECT_EQ(listed.status, 2) << "the stored value is named here too";
+    EXPECT_TRUE(one_line(listed.err)) << listed.err;
 }
 
 // docs/verifier.md's IRQL table lists every extern "C" function of src/ with the IRQL its

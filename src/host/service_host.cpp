@@ -24,6 +24,7 @@
 #include "probe/probe_hooks.h"
 #include "registry/registry.h"
 #include "verifier/control.h"
+#include "verifier/fault_registry.h"
 #include "verifier/report_file.h"
 #include "verifier/verifier.h"
 
@@ -113,6 +114,11 @@ void ServiceHost::load(const std::string& service) {
 void ServiceHost::start() {
     std::vector<std::string> errors;
     registry::Registry& reg = host_->registry();
+    try {
+        verifier::arm_stored_faults(reg);  // before any DriverEntry, which may be the call to fail
+    } catch (const std::invalid_argument& e) {
+        throw HostError(e.what());
+    }
     for (const std::string& service : reg.subkeys(kServices)) {
         std::optional<registry::Value> start = reg.get_value(kServices + "\\" + service, "Start");
         if (!start || start->type() != registry::ValueType::Dword || start->as_dword() > 2) continue;

@@ -17,6 +17,7 @@
 #include "registry/registry.h"
 #include "registry/value.h"
 #include "verifier/fault.h"
+#include "verifier/fault_registry.h"
 #include "verifier/registry_switch.h"
 #include "verifier/report_file.h"
 
@@ -45,6 +46,27 @@ std::optional<verifier::Switch> registry_switch(const Context& context) {
 nlohmann::json switch_json(const std::optional<verifier::Switch>& on) {
     if (!on) return nullptr;
     return {{"all", on->all}, {"drivers", on->images}};
+}
+
+nlohmann::json stored_json(const std::vector<verifier::StoredFault>& stored) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const verifier::StoredFault& f : stored) {
+        nlohmann::json entry = {{"call", verifier::fault::fault_call_name(f.call)}, {"seed", f.rule.seed}};
+        if (f.rule.every != 0) entry["every"] = f.rule.every;
+        else entry["probability"] = f.rule.probability;
+        list.push_back(entry);
+    }
+    return list;
+}
+
+std::vector<verifier::StoredFault> read_stored_faults(const Context& context) {
+    if (!std::filesystem::exists(context.root() / "registry.db")) return {};
+    registry::Registry reg(context.root());
+    try {
+        return verifier::read_fault_rules(reg);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
 }
 
 void add_enable(CLI::App& verifier, Context& context) {
@@ -76,9 +98,10 @@ void add_disable(CLI::App& verifier, Context& context) {
     auto* cmd = verifier.add_subcommand("disable", "turn the registry switch off from the next host start (verifier /reset)");
     cmd->callback([&context] {
         bool had = false;
-        if (registry_switch(context)) {
+        if (std::filesystem::exists(context.root() / "registry.db")) {
             registry::Registry reg(context.root());
             had = verifier::clear_switch(reg);
+            had = verifier::clear_fault_rules(reg, std::nullopt) || had;
         }
         if (context.json) print_json({{"registry", nullptr}, {"was_set", had}});
         else std::printf("verifier: %s; takes effect at the next host start\n", had ? "disabled" : "was not enabled");
@@ -99,7 +122,8 @@ void add_query(CLI::App& verifier, Context& context) {
             if (running)
                 if (std::optional<nlohmann::json> list = ask_host(context, {{"cmd", "verifier-fault-list"}}))
                     faults = list->value("armed", nlohmann::json::array());
-            print_json({{"registry", switch_json(on)}, {"host", host}, {"faults", faults}});
+            print_json({{"registry", switch_json(on)}, {"stored_faults", stored_json(read_stored_faults(context))},
+                        {"host", host}, {"faults", faults}});
             return;
         }
         if (!on) std::puts("registry: VerifyDrivers not set (the verifier is off unless strata start --verify)");
@@ -108,6 +132,8 @@ void add_query(CLI::App& verifier, Context& context) {
             for (const std::string& image : on->images) what += (what.empty() ? "" : " ") + image;
             std::printf("registry: VerifyDrivers = %s, VerifyDriverLevel = 0x%lX\n", what.c_str(), verifier::kStandardLevel);
         }
+        for (const verifier::StoredFault& f : read_stored_faults(context))
+            std::printf("registry: fault injection at the next start: %s\n", verifier::fault_text(f).c_str());
         if (!running) std::puts("host: not running");
         else
             std::printf("host: verifier %s%s, %" PRIu64 " report(s)\n", running->value("enabled", false) ? "on" : "off",
@@ -180,12 +206,39 @@ void print_armed(const nlohmann::json& armed) {
     print_table({"CALL", "RULE", "SEED", "CALLS", "INJECTED"}, rows);
 }
 
+// No host runs: a rule is stored for the next start, --list shows what is stored.
+void stored_faults(const Context& context, const std::shared_ptr<FaultOptions>& o,
+                   std::optional<verifier::fault::FaultCall> call) {
+    if (!o->list && !o->clear) {
+        verifier::StoredFault stored{*call, {o->every, o->probability, o->seed}};
+        registry::Registry reg(context.root());
+        try {
+            verifier::store_fault_rule(reg, stored);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+        if (!context.json)
+            std::printf("fault injection: no host is running; %s stored in the registry, armed at the next strata start\n",
+                        verifier::fault_text(stored).c_str());
+    }
+    std::vector<verifier::StoredFault> stored = read_stored_faults(context);
+    if (context.json) {
+        print_json(stored_json(stored));
+        return;
+    }
+    if (o->list) {
+        if (stored.empty()) std::puts("fault injection: no host is running and nothing is stored for the next start");
+        else std::puts("fault injection: no host is running; stored for the next strata start:");
+    }
+    if (!stored.empty() && !o->clear) print_armed(stored_json(stored));
+}
+
 void add_fault(CLI::App& verifier, Context& context) {
     std::string calls;
     for (std::size_t i = 0; i < static_cast<std::size_t>(verifier::fault::FaultCall::Count_); ++i)
         calls += std::string(i == 0 ? "" : ", ") + verifier::fault::fault_call_name(static_cast<verifier::fault::FaultCall>(i));
-    auto* cmd = verifier.add_subcommand("fault", "fail a call in the running host every Nth time or at random (low resources "
-                                                 "simulation); calls: " + calls);
+    auto* cmd = verifier.add_subcommand("fault", "fail a call every Nth time or at random (low resources simulation): in "
+                                                 "the running host, or from the next start when none runs; calls: " + calls);
     auto o = std::make_shared<FaultOptions>();
     cmd->add_option("--call", o->call, "the exported function to fail")->type_name("NAME");
     cmd->add_option("--every", o->every, "fail calls N, 2N, 3N, ...")->type_name("N");
@@ -219,14 +272,26 @@ void add_fault(CLI::App& verifier, Context& context) {
             if (every) request["every"] = o->every;
             else request["probability"] = o->probability;
         }
-        nlohmann::json reply = require_host(context, request);
+        std::optional<nlohmann::json> reply = ask_host(context, request);
+        // --clear also forgets what waits in the registry, or the next start would arm it again.
+        bool stored_cleared = false;
+        if (o->clear && std::filesystem::exists(context.root() / "registry.db")) {
+            registry::Registry reg(context.root());
+            stored_cleared = verifier::clear_fault_rules(reg, call);
+        }
+        if (!reply) {
+            stored_faults(context, o, call);
+            if (!context.json && o->clear)
+                std::printf("fault injection: %s\n", stored_cleared ? "cleared from the registry" : "nothing stored");
+            return;
+        }
         if (context.json) {
-            print_json(reply.value("armed", nlohmann::json::array()));
+            print_json(reply->value("armed", nlohmann::json::array()));
             return;
         }
         if (!o->list && !o->clear)
             std::printf("fault injection: %s armed in the running host\n", verifier::fault::fault_call_name(*call));
-        print_armed(reply.value("armed", nlohmann::json::array()));
+        print_armed(reply->value("armed", nlohmann::json::array()));
     });
 }
 
