@@ -6,10 +6,12 @@
 // shows the IM's queue of sends while the adapter below sleeps (§2.9.3.2) and its handling of
 // the wake-up OIDs (§2.9.1).
 #include <condition_variable>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <stdexcept>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -558,7 +560,50 @@ namespace {
 // `strata pnp` end to end: a loop adapter with power management and probe bound, in the host
 // the built binary starts. Transitions exit 0 and show in `strata status`; an unknown device,
 // action or state is one line and exit 2; `remove` stops the device, which stays installed.
-class Seed_2_9_Cli : public CliHarness {};
+class Seed_2_9_Cli : public CliHarness {
+protected:
+    // The device path of the adapter named `name` (\Device\{GUID}).
+    std::string device_of(const std::string& name) {
+        for (const auto& d : json({"device", "list"}))
+            if (d["name"] == name) return d["device"].get<std::string>();
+        return {};
+    }
+    // What probe wrote to the host log of the NetEventBindList events it got, in order.
+    std::vector<std::string> bind_list_lines() {
+        std::vector<std::string> lines;
+        std::istringstream log(read_file(root_ / "host.log"));
+        constexpr std::string_view kMark = "probe: NetEventBindList: ";
+        for (std::string line; std::getline(log, line);)
+            if (std::size_t at = line.find(kMark); at != std::string::npos) lines.push_back(line.substr(at + kMark.size()));
+        return lines;
+    }
+};
+
+// §2.9.2: NetEventBindList reaches a protocol whose bound adapters change in the running host —
+// a device added, then one removed — with the adapters it is bound to now (probe logs each list
+// NDIS gives it; the host runs with STRATA_LOG=debug so DbgPrint reaches host.log).
+TEST_F(Seed_2_9_Cli, Seed_2_9_2_BindListFollowsDevicesAddedAndRemovedInTheRunningHost) {
+    install_loop_and_probe();
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e0"}).status, 0);
+    const char* was = std::getenv("STRATA_LOG");
+    std::string saved = was != nullptr ? was : "";
+    ::setenv("STRATA_LOG", "debug", 1);
+    CliResult started = run({"start"});
+    if (was != nullptr) ::setenv("STRATA_LOG", saved.c_str(), 1);
+    else ::unsetenv("STRATA_LOG");
+    ASSERT_EQ(started.status, 0) << started.err;
+    EXPECT_TRUE(bind_list_lines().empty()) << "the first list is the starting point, not a change";
+
+    ASSERT_EQ(run({"device", "add", "strata_loop", "--name", "e1"}).status, 0);
+    std::string e0 = device_of("e0"), e1 = device_of("e1");
+    ASSERT_FALSE(e0.empty());
+    ASSERT_FALSE(e1.empty());
+    EXPECT_EQ(bind_list_lines(), (std::vector<std::string>{"2 adapter(s)", e0, e1}));
+
+    ASSERT_EQ(run({"device", "remove", "e0"}).status, 0);
+    EXPECT_EQ(bind_list_lines(), (std::vector<std::string>{"2 adapter(s)", e0, e1, "1 adapter(s)", e1}));
+    EXPECT_EQ(run({"stop"}).status, 0);
+}
 
 TEST_F(Seed_2_9_Cli, Seed_2_9_PnpCommandDrivesTheRunningDevice) {
     install_loop_and_probe();

@@ -132,9 +132,37 @@ static VOID ProbeDriverUnload(PDRIVER_OBJECT DriverObject)
  * power change or a removal query must give up, so every event succeeds, except
  * NetEventQueryRemoveDevice on a binding configured with VetoQueryRemove (a protocol that cannot
  * let the adapter go). Events on a NULL binding context concern all bindings. */
+/* NetEventBindList: the adapters the probe is bound to now, as NDIS lists them (NUL-terminated
+ * device names one after another, an empty one last), to the debug log: the count, then a line
+ * per adapter. */
+static VOID ProbeLogBindList(PNET_PNP_EVENT NetPnPEvent)
+{
+    const WCHAR *Names = (const WCHAR *)NetPnPEvent->Buffer;
+    ULONG Chars = Names != NULL ? NetPnPEvent->BufferLength / sizeof(WCHAR) : 0;
+    ULONG Count = 0;
+    ULONG At;
+
+    for (At = 0; At < Chars && Names[At] != 0; At++) {
+        Count++;
+        while (At < Chars && Names[At] != 0)
+            At++;
+    }
+    DbgPrint("probe: NetEventBindList: %lu adapter(s)\n", Count);
+    for (At = 0; At < Chars && Names[At] != 0; At++) {
+        ULONG Start = At;
+
+        while (At < Chars && Names[At] != 0)
+            At++;
+        DbgPrint("probe: NetEventBindList: %.*ws\n", (int)(At - Start), Names + Start);
+    }
+}
+
 NDIS_STATUS ProbePnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent)
 {
     PPROBE_BINDING Binding = (PPROBE_BINDING)ProtocolBindingContext;
+
+    if (Binding == NULL && NetPnPEvent != NULL && NetPnPEvent->NetEvent == NetEventBindList)
+        ProbeLogBindList(NetPnPEvent);
 
     if (Binding != NULL && NetPnPEvent != NULL && NetPnPEvent->NetEvent == NetEventQueryRemoveDevice &&
         Binding->Config.VetoQueryRemove)
