@@ -15,6 +15,18 @@ protected:
         ImTest::SetUp();
         ASSERT_EQ(host().load_driver("broken_im"), STATUS_SUCCESS) << host().last_error();
     }
+
+    // Exactly one report since the last clear: PacketDescriptorReplaced against broken_im, its
+    // message naming `function`.
+    void expect_one_replaced(const std::string& function) {
+        std::vector<verifier::Report> reports = verifier::reports();
+        ASSERT_EQ(reports.size(), 1u);
+        const verifier::Report& r = reports.front();
+        EXPECT_EQ(r.rule, verifier::Rule::PacketDescriptorReplaced) << r.message;
+        EXPECT_EQ(r.driver, "broken_im");
+        EXPECT_NE(r.object, nullptr);
+        EXPECT_NE(r.message.find(function), std::string::npos) << r.message;
+    }
 };
 
 TEST_F(VerifierImRules, Seed_2_5_ImPassingTheSendersDescriptorDownIsPacketDescriptorReplaced) {
@@ -22,14 +34,8 @@ TEST_F(VerifierImRules, Seed_2_5_ImPassingTheSendersDescriptorDownIsPacketDescri
     ASSERT_TRUE(ok(c));
     verifier::clear();
     ASSERT_TRUE(send_and_wait(c.top_probe, c.far_mac, 1, c.far->probe));
-    std::vector<verifier::Report> reports = verifier::reports();
-    ASSERT_EQ(reports.size(), 1u);
-    const verifier::Report& r = reports.front();
-    EXPECT_EQ(r.rule, verifier::Rule::PacketDescriptorReplaced) << r.message;
-    EXPECT_EQ(r.driver, "broken_im");
-    EXPECT_NE(r.object, nullptr);
-    EXPECT_NE(r.message.find("NdisSend"), std::string::npos) << r.message;
-    EXPECT_NE(r.message.find("NdisIMGetCurrentPacketStack"), std::string::npos) << r.message;
+    expect_one_replaced("NdisSend");
+    EXPECT_NE(verifier::reports().front().message.find("NdisIMGetCurrentPacketStack"), std::string::npos);
     // The host keeps running: more traffic flows, one report per packet passed down.
     ASSERT_TRUE(send_and_wait(c.top_probe, c.far_mac, 8, c.far->probe));
     EXPECT_EQ(verifier::count(verifier::Rule::PacketDescriptorReplaced), 9u);
@@ -41,13 +47,7 @@ TEST_F(VerifierImRules, Seed_2_7_1_ImIndicatingTheReceivedDescriptorUpIsPacketDe
     verifier::clear();
     ASSERT_TRUE(send_and_wait(c.far->probe, c.top_mac, 1, c.top_probe));
     quiesce();
-    std::vector<verifier::Report> reports = verifier::reports();
-    ASSERT_EQ(reports.size(), 1u);
-    const verifier::Report& r = reports.front();
-    EXPECT_EQ(r.rule, verifier::Rule::PacketDescriptorReplaced) << r.message;
-    EXPECT_EQ(r.driver, "broken_im");
-    EXPECT_NE(r.object, nullptr);
-    EXPECT_NE(r.message.find("NdisMIndicateReceivePacket"), std::string::npos) << r.message;
+    expect_one_replaced("NdisMIndicateReceivePacket");
     ASSERT_TRUE(send_and_wait(c.far->probe, c.top_mac, 8, c.top_probe));
     quiesce();
     EXPECT_EQ(verifier::count(verifier::Rule::PacketDescriptorReplaced), 9u);

@@ -57,7 +57,8 @@ bool mark_sending(Open& open, PNDIS_PACKET packet) noexcept {
     PacketHeader* header = header_of(packet);
     if (top_state(header).path_state == PacketPath::Sending) [[unlikely]] {
         if (push_send_level(header, open)) {
-            if (verifier::enabled() && !stacking_checked(header)) report_unstacked_send(open, packet);
+            if (verifier::verifying(open.protocol->service) && !stacking_checked(header))
+                report_unstacked_send(open, packet);
             return true;
         }
         verifier::report(verifier::Rule::PacketNotOwned, open.protocol->service, packet,
