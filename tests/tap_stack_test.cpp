@@ -375,6 +375,36 @@ TEST_F(TapStack, Seed_2_11_DeletingTapnicsTapRemovesTheChainAbove) {
     EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
 }
 
+// Seed 003 §2.11 (a driver may start the unbind itself): strata_tap's TAP deleted by hand leaves
+// it nothing to carry, so strata_tap closes that binding itself; the adapters below keep
+// running, `strata device rescan` binds it again with a new TAP, and the stop is clean.
+TEST_F(TapStack, Seed_2_11_DeletingStrataTapsTapClosesItsBindingUntilRescan) {
+    add_stack({});
+    start();
+    ASSERT_TRUE(strata::test::interface_exists(tap_b_));
+    auto strata_tap_bound = [&] {
+        nlohmann::json stats = json({"stats"});
+        for (const auto& adapter : stats["adapters"])
+            for (const auto& binding : adapter["bindings"])
+                if (binding.value("protocol", "") == "strata_tap") return true;
+        return false;
+    };
+    ASSERT_TRUE(strata_tap_bound());
+    ASSERT_EQ(shell("ip link delete " + tap_b_).exit_code, 0);
+    EXPECT_TRUE(eventually([&] { return !strata_tap_bound(); })) << "strata_tap kept its binding";
+    nlohmann::json status = json({"status"});
+    for (const auto& device : status["devices"]) EXPECT_EQ(device.value("state", ""), "running") << device.dump();
+
+    CliResult rescan = run({"device", "rescan"});
+    EXPECT_EQ(rescan.status, 0) << rescan.err;
+    EXPECT_TRUE(strata_tap_bound());
+    EXPECT_TRUE(strata::test::interface_exists(tap_b_)) << "the new binding made its TAP again";
+    CliResult stopped = run({"stop"});
+    EXPECT_EQ(stopped.status, 0) << stopped.out << stopped.err;
+    EXPECT_NE(stopped.out.find("every packet and buffer pool balanced"), std::string::npos) << stopped.out;
+    EXPECT_FALSE(strata::test::interface_exists(tap_b_));
+}
+
 // Issue 7 part 3 (seed 003 §2.11): `strata stop` while UDP floods cross the stack both ways.
 // Every packet a protocol handed to NDIS was completed or failed (the stop report's ledger), every
 // pool is balanced, and nothing is left.

@@ -153,15 +153,21 @@ Fail:
     return NDIS_STATUS_RESOURCES;
 }
 
+/* PASSIVE_LEVEL. Frees the block itself. */
+static VOID StapFreeBlock(PSTAP_BINDING Binding)
+{
+    NdisFreeSpinLock(&Binding->Lock);
+    NdisFreeSpinLock(&Binding->SendLock);
+    NdisFreeSpinLock(&Binding->RecvLock);
+    NdisFreeMemory(Binding, sizeof(*Binding), 0);
+}
+
 /* PASSIVE_LEVEL. Closes the TAP (the interface disappears) and frees the block. */
 static VOID StapFreeBinding(PSTAP_BINDING Binding)
 {
     tap_destroy(&Binding->Tap);
     StapFreeResources(Binding);
-    NdisFreeSpinLock(&Binding->Lock);
-    NdisFreeSpinLock(&Binding->SendLock);
-    NdisFreeSpinLock(&Binding->RecvLock);
-    NdisFreeMemory(Binding, sizeof(*Binding), 0);
+    StapFreeBlock(Binding);
 }
 
 /* The status a bind that could not make its TAP fails with. */
@@ -209,6 +215,7 @@ static PSTAP_BINDING StapAllocateBinding(PNDIS_STRING DeviceName, PNDIS_STRING P
     NdisAllocateSpinLock(&Binding->RecvLock);
     NdisInitializeEvent(&Binding->Idle);
     NdisInitializeEvent(&Binding->CloseDone);
+    NdisInitializeEvent(&Binding->Retired);
     NdisInitializeEvent(&Binding->RequestDone);
     NdisInitializeWorkItem(&Binding->HangupWork, StapHangupWorker, Binding);
 
@@ -456,14 +463,10 @@ VOID StapDereference(PSTAP_BINDING Binding)
         NdisSetEvent(&Binding->Idle);
 }
 
-/* ProtocolUnbindAdapter (ndis.h) — seed 003 §2.11 — PASSIVE_LEVEL. Stops reading the TAP, waits
- * for every send and transfer, closes the adapter and then the TAP (the interface disappears).
- * Completes synchronously. */
-VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE UnbindContext)
+/* PASSIVE_LEVEL. Takes the binding off the list, stops reading the TAP, waits for every send and
+ * transfer and closes the adapter. */
+static VOID StapShutDown(PSTAP_BINDING Binding)
 {
-    PSTAP_BINDING Binding = (PSTAP_BINDING)ProtocolBindingContext;
-
-    UNREFERENCED_PARAMETER(UnbindContext);
     NdisAcquireSpinLock(&StapGlobals.Lock);
     if (Binding->Listed) {
         RemoveEntryList(&Binding->Link);
@@ -484,8 +487,50 @@ VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, 
         Binding->DeviceName, Binding->Tap.name, (long long)Binding->FromTap, (long long)Binding->ToTap,
         (long long)Binding->ToTapGsoWrites, (long long)Binding->ToTapGsoFrames, (long long)Binding->FromTapDropped,
         (long long)Binding->ToTapDropped);
+}
+
+/* ProtocolUnbindAdapter (ndis.h) — seed 003 §2.11 — PASSIVE_LEVEL. Stops reading the TAP, waits
+ * for every send and transfer, closes the adapter and then the TAP (the interface disappears).
+ * Completes synchronously. A binding its deleted TAP already closed (NDIS may have picked it just
+ * before) is over once that close is. */
+VOID StapUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE UnbindContext)
+{
+    PSTAP_BINDING Binding = (PSTAP_BINDING)ProtocolBindingContext;
+
+    UNREFERENCED_PARAMETER(UnbindContext);
+    if (InterlockedCompareExchange(&Binding->CloseClaimed, 1, 0) != 0) {
+        NdisWaitEvent(&Binding->Retired, 0);
+        *Status = NDIS_STATUS_SUCCESS;
+        return;
+    }
+    StapShutDown(Binding);
     StapFreeBinding(Binding);
     *Status = NDIS_STATUS_SUCCESS;
+}
+
+/* The TAP was the binding's only use: close it the way ProtocolUnbindAdapter does (seed 003
+ * §2.11: a driver may start the unbind itself). The block is kept until unload, since NDIS may be
+ * about to call ProtocolUnbindAdapter with it; `strata device rescan` binds again. */
+VOID StapCloseForDeletedTap(PSTAP_BINDING Binding)
+{
+    if (InterlockedCompareExchange(&Binding->CloseClaimed, 1, 0) != 0) {
+        StapDereference(Binding); /* ProtocolUnbindAdapter is closing it */
+        return;
+    }
+    StapDereference(Binding);
+    StapShutDown(Binding);
+    tap_destroy(&Binding->Tap);
+    StapFreeResources(Binding);
+    NdisAcquireSpinLock(&StapGlobals.Lock);
+    InsertTailList(&StapGlobals.Retired, &Binding->Link);
+    NdisReleaseSpinLock(&StapGlobals.Lock);
+    NdisSetEvent(&Binding->Retired);
+}
+
+VOID StapFreeRetired(VOID)
+{
+    while (!IsListEmpty(&StapGlobals.Retired))
+        StapFreeBlock(CONTAINING_RECORD(RemoveHeadList(&StapGlobals.Retired), STAP_BINDING, Link));
 }
 
 /* ProtocolCloseAdapterComplete (ndis.h) — seed 003 §2.11 — IRQL <= DISPATCH_LEVEL. Wakes the

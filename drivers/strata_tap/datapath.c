@@ -28,8 +28,8 @@ static VOID StapRecycleSend(PSTAP_BINDING Binding, PNDIS_PACKET Packet)
     NdisReleaseSpinLock(&Binding->SendLock);
 }
 
-/* DISPATCH_LEVEL, in the TAP's handler. The TAP's device was deleted (its namespace went away):
- * readiness would be reported forever, so the descriptor is let go at PASSIVE_LEVEL. */
+/* DISPATCH_LEVEL, in the TAP's handler. The TAP's device was deleted (by hand, or its namespace
+ * went away): readiness would be reported forever, so the binding is closed at PASSIVE_LEVEL. */
 static VOID StapTapHungUp(PSTAP_BINDING Binding)
 {
     if (InterlockedCompareExchange(&Binding->HangupScheduled, 1, 0) != 0)
@@ -48,9 +48,8 @@ VOID StapHangupWorker(PNDIS_WORK_ITEM WorkItem, PVOID Context)
     PSTAP_BINDING Binding = (PSTAP_BINDING)Context;
 
     UNREFERENCED_PARAMETER(WorkItem);
-    StapUnwatch(Binding);
-    StapLog(Binding->Tap.name, "the TAP device was deleted; its frames are no longer read");
-    StapDereference(Binding);
+    StapLog(Binding->Tap.name, "the TAP device was deleted; closing its binding");
+    StapCloseForDeletedTap(Binding);
 }
 
 VOID StapUnwatch(PSTAP_BINDING Binding)

@@ -164,6 +164,7 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     StapGlobals.DriverObject = DriverObject;
     NdisAllocateSpinLock(&StapGlobals.Lock);
     InitializeListHead(&StapGlobals.Bindings);
+    InitializeListHead(&StapGlobals.Retired);
     StapReadServiceParameters(RegistryPath, &StapGlobals.Defaults);
 
     NdisZeroMemory(&Chars, sizeof(Chars));
@@ -213,6 +214,7 @@ static VOID StapDriverUnload(PDRIVER_OBJECT DriverObject)
 {
     UNREFERENCED_PARAMETER(DriverObject);
     StapUnloadProtocol();
+    StapFreeRetired();
     if (!IsListEmpty(&StapGlobals.Bindings))
         DbgPrint("strata_tap: unload with bindings still listed\n");
     NdisFreeSpinLock(&StapGlobals.Lock);

@@ -105,8 +105,11 @@ typedef struct _STAP_BINDING {
     volatile BOOLEAN Closing;   /* set under Lock */
     volatile LONG Outstanding;
     NDIS_EVENT Idle;            /* set when Outstanding drops to zero */
-    NDIS_WORK_ITEM HangupWork;  /* lets go of a TAP whose device was deleted */
+    NDIS_WORK_ITEM HangupWork;  /* closes the binding once its TAP's device was deleted */
     volatile LONG HangupScheduled;
+    volatile LONG CloseClaimed; /* set by whichever closes the binding: ProtocolUnbindAdapter or
+                                   the hangup worker */
+    NDIS_EVENT Retired;         /* set when a close the hangup worker started is over */
 
     /* TAP -> adapter, under SendLock */
     NDIS_SPIN_LOCK SendLock;
@@ -176,6 +179,7 @@ typedef struct _STAP_GLOBALS {
     PDRIVER_OBJECT DriverObject;
     NDIS_SPIN_LOCK Lock;
     LIST_ENTRY Bindings;
+    LIST_ENTRY Retired;         /* bindings closed because their TAP was deleted; freed at unload */
     STAP_CONFIG Defaults;       /* Services\strata_tap\Parameters, read by DriverEntry */
 } STAP_GLOBALS;
 extern STAP_GLOBALS StapGlobals;
@@ -199,6 +203,11 @@ BOOLEAN StapReference(PSTAP_BINDING Binding);
  * ProtocolRequestComplete when it pends. */
 NDIS_STATUS StapDoRequest(PSTAP_BINDING Binding, NDIS_REQUEST_TYPE Type, NDIS_OID Oid, PVOID Buffer, UINT Length);
 VOID StapDereference(PSTAP_BINDING Binding);
+/* PASSIVE_LEVEL, the hangup worker holding a reference (dropped here). The TAP's device was
+ * deleted: the binding is closed as ProtocolUnbindAdapter would close it. */
+VOID StapCloseForDeletedTap(PSTAP_BINDING Binding);
+/* PASSIVE_LEVEL, at unload. Frees the blocks of the bindings StapCloseForDeletedTap closed. */
+VOID StapFreeRetired(VOID);
 
 /* ---- datapath.c: TAP -> NdisSendPackets, receives -> TAP (§2.5.1, §2.7.1, §2.8) ------------ */
 VOID StapTapReady(PVOID Context, ULONG Events);

@@ -85,6 +85,8 @@ public:
     NDIS_STATUS bind(std::string_view protocol_service, std::string_view device_name);
     // Calls ProtocolUnbindAdapter and waits for NdisCompleteUnbindAdapter when it pends.
     NDIS_STATUS unbind(std::string_view protocol_service, std::string_view device_name);
+    // True while the protocol has an open binding to the adapter (it may close one by itself).
+    bool bound(std::string_view protocol_service, std::string_view device_name) const;
 
     // Runs fn on a processor thread at DISPATCH_LEVEL and waits for it (see ntos/processor.h).
     void run_at_dispatch(unsigned processor, const std::function<void()>& fn);

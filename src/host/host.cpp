@@ -329,18 +329,29 @@ NDIS_STATUS Host::bind(std::string_view protocol_service, std::string_view devic
     return ndis::bind_protocol(*protocol, *m);
 }
 
-NDIS_STATUS Host::unbind(std::string_view protocol_service, std::string_view device_name) {
+namespace {
+ndis::Open* open_binding(std::string_view protocol_service, std::string_view device_name) {
     ndis::Protocol* protocol = ndis::Library::instance().find_protocol(protocol_service);
     ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
-    if (protocol == nullptr || m == nullptr) return NDIS_STATUS_ADAPTER_NOT_FOUND;
-    ndis::Open* open = nullptr;
-    {
-        std::lock_guard lock(ndis::Library::instance().mutex);
-        for (ndis::Open* candidate : protocol->opens)
-            if (candidate->miniport == m && candidate->state.load() == ndis::OpenState::Open) open = candidate;
-    }
+    if (protocol == nullptr || m == nullptr) return nullptr;
+    std::lock_guard lock(ndis::Library::instance().mutex);
+    for (ndis::Open* candidate : protocol->opens)
+        if (candidate->miniport == m && candidate->state.load() == ndis::OpenState::Open) return candidate;
+    return nullptr;
+}
+}  // namespace
+
+NDIS_STATUS Host::unbind(std::string_view protocol_service, std::string_view device_name) {
+    if (ndis::Library::instance().find_protocol(protocol_service) == nullptr ||
+        ndis::Library::instance().find_miniport(device_name) == nullptr)
+        return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    ndis::Open* open = open_binding(protocol_service, device_name);
     if (open == nullptr) return NDIS_STATUS_ADAPTER_NOT_OPEN;
     return ndis::unbind_open(*open);
+}
+
+bool Host::bound(std::string_view protocol_service, std::string_view device_name) const {
+    return open_binding(protocol_service, device_name) != nullptr;
 }
 
 void Host::run_at_dispatch(unsigned processor, const std::function<void()>& fn) {

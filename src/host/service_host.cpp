@@ -195,6 +195,11 @@ std::vector<std::string> ServiceHost::reconcile() {
             if (std::find(wanted.begin(), wanted.end(), e) == wanted.end()) wanted.push_back(e);
         }
     }
+    // A protocol may have closed a binding by itself (strata_tap when its TAP was deleted): bind
+    // it again below.
+    std::erase_if(edges_, [&](const Edge& e) {
+        return host_->adapter_running(e.device_name) && !host_->bound(e.service, e.device_name);
+    });
     for (auto it = edges_.rbegin(); it != edges_.rend(); ++it)
         if (std::find(wanted.begin(), wanted.end(), *it) == wanted.end()) host_->unbind(it->service, it->device_name);
     std::erase_if(edges_, [&](const Edge& e) { return std::find(wanted.begin(), wanted.end(), e) == wanted.end(); });
