@@ -330,10 +330,13 @@ NDIS_STATUS Host::bind(std::string_view protocol_service, std::string_view devic
 }
 
 namespace {
-ndis::Open* open_binding(std::string_view protocol_service, std::string_view device_name) {
+// The protocol's open binding to the adapter; nullptr with `why` set when there is none.
+ndis::Open* open_binding(std::string_view protocol_service, std::string_view device_name, NDIS_STATUS& why) {
     ndis::Protocol* protocol = ndis::Library::instance().find_protocol(protocol_service);
     ndis::Miniport* m = ndis::Library::instance().find_miniport(device_name);
+    why = NDIS_STATUS_ADAPTER_NOT_FOUND;
     if (protocol == nullptr || m == nullptr) return nullptr;
+    why = NDIS_STATUS_ADAPTER_NOT_OPEN;
     std::lock_guard lock(ndis::Library::instance().mutex);
     for (ndis::Open* candidate : protocol->opens)
         if (candidate->miniport == m && candidate->state.load() == ndis::OpenState::Open) return candidate;
@@ -342,16 +345,14 @@ ndis::Open* open_binding(std::string_view protocol_service, std::string_view dev
 }  // namespace
 
 NDIS_STATUS Host::unbind(std::string_view protocol_service, std::string_view device_name) {
-    if (ndis::Library::instance().find_protocol(protocol_service) == nullptr ||
-        ndis::Library::instance().find_miniport(device_name) == nullptr)
-        return NDIS_STATUS_ADAPTER_NOT_FOUND;
-    ndis::Open* open = open_binding(protocol_service, device_name);
-    if (open == nullptr) return NDIS_STATUS_ADAPTER_NOT_OPEN;
-    return ndis::unbind_open(*open);
+    NDIS_STATUS why = NDIS_STATUS_SUCCESS;
+    ndis::Open* open = open_binding(protocol_service, device_name, why);
+    return open != nullptr ? ndis::unbind_open(*open) : why;
 }
 
 bool Host::bound(std::string_view protocol_service, std::string_view device_name) const {
-    return open_binding(protocol_service, device_name) != nullptr;
+    NDIS_STATUS why = NDIS_STATUS_SUCCESS;
+    return open_binding(protocol_service, device_name, why) != nullptr;
 }
 
 void Host::run_at_dispatch(unsigned processor, const std::function<void()>& fn) {

@@ -23,15 +23,19 @@ bool is_verifier_request(const nlohmann::json& request) {
     return request.value("cmd", "").starts_with("verifier-");
 }
 
+nlohmann::json fault_rule_json(fault::FaultCall call, const fault::Rule& rule) {
+    nlohmann::json entry = {{"call", fault::fault_call_name(call)}, {"seed", rule.seed}};
+    if (rule.every != 0) entry["every"] = rule.every;
+    else entry["probability"] = rule.probability;
+    return entry;
+}
+
 nlohmann::json armed_json() {
     nlohmann::json list = nlohmann::json::array();
     for (const fault::Armed& a : fault::armed()) {
-        nlohmann::json entry = {{"call", fault::fault_call_name(a.call)},
-                                {"seed", a.rule.seed},
-                                {"calls", a.calls},
-                                {"injected", a.injected}};
-        if (a.rule.every != 0) entry["every"] = a.rule.every;
-        else entry["probability"] = a.rule.probability;
+        nlohmann::json entry = fault_rule_json(a.call, a.rule);
+        entry["calls"] = a.calls;
+        entry["injected"] = a.injected;
         list.push_back(entry);
     }
     return list;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "verifier/fault.h"
+
 namespace strata::verifier {
 
 // True for a "cmd" handle_request serves.
@@ -14,6 +16,8 @@ bool is_verifier_request(const nlohmann::json& request);
 // The reply; a bad request throws std::invalid_argument with one line naming what is wrong.
 nlohmann::json handle_request(const nlohmann::json& request);
 
+// One rule as JSON: {"call", "every"|"probability", "seed"}.
+nlohmann::json fault_rule_json(fault::FaultCall call, const fault::Rule& rule);
 // fault::armed() as JSON: [{"call", "every"|"probability", "seed", "calls", "injected"}].
 nlohmann::json armed_json();
 

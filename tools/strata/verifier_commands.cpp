@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "registry/registry.h"
 #include "registry/value.h"
+#include "verifier/control.h"
 #include "verifier/fault.h"
 #include "verifier/fault_registry.h"
 #include "verifier/registry_switch.h"
@@ -50,12 +51,7 @@ nlohmann::json switch_json(const std::optional<verifier::Switch>& on) {
 
 nlohmann::json stored_json(const std::vector<verifier::StoredFault>& stored) {
     nlohmann::json list = nlohmann::json::array();
-    for (const verifier::StoredFault& f : stored) {
-        nlohmann::json entry = {{"call", verifier::fault::fault_call_name(f.call)}, {"seed", f.rule.seed}};
-        if (f.rule.every != 0) entry["every"] = f.rule.every;
-        else entry["probability"] = f.rule.probability;
-        list.push_back(entry);
-    }
+    for (const verifier::StoredFault& f : stored) list.push_back(verifier::fault_rule_json(f.call, f.rule));
     return list;
 }
 
