@@ -18,6 +18,7 @@ struct Options {
     std::vector<std::size_t> sizes{64, 16384};  // wsk: message bytes, one run each
     double seconds = 2;                        // wsk: measured time per server and case
     unsigned processors = 1;                   // wsk: the host's processor threads
+    unsigned rounds = 3;                       // wire: rounds, each the stack and its baseline back to back
 };
 
 int run_datapath(const Options& options);

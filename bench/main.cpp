@@ -17,7 +17,7 @@ void usage() {
                  "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n"
                  "       strata-bench wsk [--json] [--conns N,N...] [--sizes BYTES,BYTES...] [--seconds S] [--processors N]\n"
                  "                        [--driver-dir DIR]\n"
-                 "       strata-bench wire [--json] [--seconds S] [--driver-dir DIR]   (root)\n");
+                 "       strata-bench wire [--json] [--seconds S] [--rounds N] [--driver-dir DIR]   (root)\n");
 }
 
 // A comma-separated list of whole numbers in [low, high]; false (and `out` untouched) otherwise.
@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
                 return 2;
             }
             options.processors = processors[0];
+        } else if (arg == "--rounds" && i + 1 < argc) {
+            std::vector<unsigned> rounds;
+            if (!parse_list(argv[++i], 1, 99, rounds) || rounds.size() != 1) {
+                std::fprintf(stderr, "strata-bench: --rounds: '%s' is not a number 1 to 99\n", argv[i]);
+                return 2;
+            }
+            options.rounds = rounds[0];
         } else if (arg == "--stacking") {
             options.stacking = true;
         } else if (arg == "--driver-dir" && i + 1 < argc) {

@@ -1,13 +1,16 @@
 // wire.cpp — `strata-bench wire` (issue 6 item 6): 64-byte frames forwarded veth → afpacket →
-// passthru → xconnect → passthru → afpacket → veth by a one-processor `strata start` host pinned to core 0,
-// against the baseline — a plain C++ loop doing the same AF_PACKET (or, for afxdp, AF_XDP) I/O
-// without NDIS (wire_io.h, xdp_forwarder.h) on the same core — measured in the same run. The generator runs on core 1; the sink is the far
-// veth end, whose kernel counts what arrives. Then TCP both ways: iperf3 between two namespaces
-// through afpacket → passthru → strata_tap (with the task offloads they negotiate), against a
-// Linux bridge joining the same veth to a second one into the other namespace. Needs root.
+// passthru → xconnect → passthru → afpacket → veth by a one-processor `strata start` host pinned
+// to core 0, against the baseline — a plain C++ loop doing the same AF_PACKET (or, for afxdp,
+// AF_XDP) I/O without NDIS (wire_io.h, xdp_forwarder.h) on the same core. The generator runs on
+// core 1; the sink is the far veth end, whose kernel counts what arrives. Then TCP both ways:
+// iperf3 between two namespaces through afpacket → passthru → strata_tap (with the task offloads
+// they negotiate), against a Linux bridge joining the same veth to a second one into the other
+// namespace. Every figure is the median of --rounds rounds, each measuring the stack and its
+// baseline back to back, with the per-round ratios alongside. Needs root.
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench.h"
 #include "wire_io.h"
@@ -121,7 +125,10 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
         if (!rate.error.empty()) return rate;
     }
     for (const auto& [name, ifname] : {std::pair{"wire-in", in.near()}, std::pair{"wire-out", out.near()}}) {
-        rate.error = cli.run(std::string("device add ") + component + " --name " + name + " --param Interface=" + ifname,
+        // The baseline loop bypasses the qdisc too (PACKET_QDISC_BYPASS): the same transmit I/O.
+        std::string bypass = std::string(component) == "strata_afpacket" ? " --param QdiscBypass=1" : "";
+        rate.error = cli.run(std::string("device add ") + component + " --name " + name + " --param Interface=" + ifname +
+                                 bypass,
                              &output);
         if (!rate.error.empty()) return rate;
         // NDIS 5.1 packet stacking in the passthru bound to it: the packet itself goes through.
@@ -208,45 +215,67 @@ double iperf_gbps(const Namespace& a, const Namespace& b, const std::string& add
     return std::stod(output.substr(bps + 18)) / 1e9;
 }
 
+// One value per round and what the rounds say together. Each round measures the stack and its
+// baseline back to back, so a ratio compares two measurements taken under the same conditions: on
+// a shared VM, steal time moves either side by up to 2× from one minute to the next.
+struct Series {
+    std::vector<double> values;
+    double median() const {
+        if (values.empty()) return 0;
+        std::vector<double> sorted = values;
+        std::sort(sorted.begin(), sorted.end());
+        std::size_t mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+    double min() const { return values.empty() ? 0 : *std::min_element(values.begin(), values.end()); }
+    double max() const { return values.empty() ? 0 : *std::max_element(values.begin(), values.end()); }
+};
+
+std::string json_array(const Series& series) {
+    std::string text = "[";
+    for (double value : series.values) {
+        char item[32];
+        std::snprintf(item, sizeof item, "%s%.3f", text.size() > 1 ? "," : "", value);
+        text += item;
+    }
+    return text + "]";
+}
+
 // TCP through the stack and through the bridge, both ways: to the TAP (A sends; afpacket
-// receives, strata_tap writes) and from the TAP (B sends; strata_tap reads, afpacket sends with
-// NDIS 5.1 large send).
-struct TcpResult {
-    double stack_to_tap_gbps = 0;
-    double stack_from_tap_gbps = 0;
-    double bridge_to_b_gbps = 0;
-    double bridge_from_b_gbps = 0;
+// receives, strata_tap writes) and from the TAP (B sends into its TAP; strata_tap reads, afpacket
+// sends with NDIS 5.1 large send).
+struct TcpSeries {
+    Series stack_to_tap, stack_from_tap, bridge_to_b, bridge_from_b, to_tap_ratio, from_tap_ratio;
     std::string error;
 };
 
-TcpResult measure_tcp(const Options& options, const std::string& tag) {
-    TcpResult result;
-    Namespace a(tag + "A"), b(tag + "B");
-    Veth wire(tag + "w", tag + "a");
-    a.adopt(wire.far(), "198.18.50.1/24");
-    {
-        Cli cli(options.driver_dir);
-        std::string tap = tag + "t";
-        for (std::string step : {"install " + cli.inf("netafpacket.inf"), "install " + cli.inf("netpassthru.inf"),
-                                 "install " + cli.inf("netstrata_tap.inf"),
-                                 "reg add 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\strata_tap\\Parameters' /v TapName "
-                                 "/t REG_SZ /d " + tap,
-                                 "device add strata_afpacket --name tcp-wire --param Interface=" + wire.near(),
-                                 std::string("start")}) {
-            result.error = cli.run(step);
-            if (!result.error.empty()) return result;
-        }
-        for (int i = 0; i < 100 && !std::filesystem::exists("/sys/class/net/" + tap); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strata_tap binds after start returns
-        b.adopt(tap, "198.18.50.2/24");
-        result.stack_to_tap_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, false, result.error);
-        if (result.error.empty())
-            result.stack_from_tap_gbps = iperf_gbps(a, b, "198.18.50.2", options.seconds, true, result.error);
-        if (!result.error.empty()) {
-            result.error = "through the stack: " + result.error;
-            return result;
-        }
+// One pass through the stack: installs and starts afpacket → passthru → strata_tap on the near end
+// of `wire`, gives B the TAP, runs iperf3 both ways and stops the host (the TAP goes with it).
+std::string tcp_through_stack(const Options& options, const Namespace& a, const Namespace& b, const Veth& wire,
+                              const std::string& tap, double& to_tap, double& from_tap) {
+    Cli cli(options.driver_dir);
+    for (std::string step : {"install " + cli.inf("netafpacket.inf"), "install " + cli.inf("netpassthru.inf"),
+                             "install " + cli.inf("netstrata_tap.inf"),
+                             "reg add 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\strata_tap\\Parameters' /v TapName "
+                             "/t REG_SZ /d " + tap,
+                             "device add strata_afpacket --name tcp-wire --param Interface=" + wire.near(),
+                             std::string("start")}) {
+        std::string error = cli.run(step);
+        if (!error.empty()) return error;
     }
+    for (int i = 0; i < 100 && !std::filesystem::exists("/sys/class/net/" + tap); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // strata_tap binds after start returns
+    b.adopt(tap, "198.18.50.2/24");
+    std::string error;
+    to_tap = iperf_gbps(a, b, "198.18.50.2", options.seconds, false, error);
+    if (error.empty()) from_tap = iperf_gbps(a, b, "198.18.50.2", options.seconds, true, error);
+    return error;
+}
+
+// One pass through a Linux bridge joining the near end of `wire` to a second veth into B; the
+// bridge and that veth are gone afterwards, so B has one route to A in the next stack pass.
+std::string tcp_through_bridge(const Options& options, const Namespace& a, const Namespace& b, const Veth& wire,
+                               const std::string& tag, double& to_b, double& from_b) {
     Veth other(tag + "x", tag + "b");
     b.adopt(other.far(), "198.18.50.3/24");
     std::string bridge = tag + "br";
@@ -255,27 +284,108 @@ TcpResult measure_tcp(const Options& options, const std::string& tag) {
     shell("ip link set " + wire.near() + " master " + bridge);
     shell("ip link set " + other.near() + " master " + bridge);
     shell("ip link set " + bridge + " up");
-    result.bridge_to_b_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, false, result.error);
-    if (result.error.empty())
-        result.bridge_from_b_gbps = iperf_gbps(a, b, "198.18.50.3", options.seconds, true, result.error);
-    if (!result.error.empty()) result.error = "through the bridge: " + result.error;
+    std::string error;
+    to_b = iperf_gbps(a, b, "198.18.50.3", options.seconds, false, error);
+    if (error.empty()) from_b = iperf_gbps(a, b, "198.18.50.3", options.seconds, true, error);
     shell("ip link delete " + bridge);
-    return result;
+    return error;
 }
 
-void emit(const Options& options, const char* driver, const Rate& stack, const Rate& baseline) {
-    double ratio = baseline.mpps > 0 ? stack.mpps / baseline.mpps : 0;
+TcpSeries measure_tcp(const Options& options, const std::string& tag) {
+    TcpSeries series;
+    Namespace a(tag + "A"), b(tag + "B");
+    Veth wire(tag + "w", tag + "a");
+    a.adopt(wire.far(), "198.18.50.1/24");
+    // Each pass gives B an interface with a new MAC address: A must not keep the last one's.
+    auto forget_neighbours = [&] {
+        a.run("ip neigh flush all");
+        b.run("ip neigh flush all");
+    };
+    for (unsigned round = 0; round < options.rounds; ++round) {
+        double to_tap = 0, from_tap = 0, to_b = 0, from_b = 0;
+        forget_neighbours();
+        std::string error = tcp_through_stack(options, a, b, wire, tag + "t", to_tap, from_tap);
+        if (!error.empty()) {
+            series.error = "through the stack: " + error;
+            return series;
+        }
+        forget_neighbours();
+        error = tcp_through_bridge(options, a, b, wire, tag, to_b, from_b);
+        if (!error.empty()) {
+            series.error = "through the bridge: " + error;
+            return series;
+        }
+        series.stack_to_tap.values.push_back(to_tap);
+        series.stack_from_tap.values.push_back(from_tap);
+        series.bridge_to_b.values.push_back(to_b);
+        series.bridge_from_b.values.push_back(from_b);
+        series.to_tap_ratio.values.push_back(to_b > 0 ? to_tap / to_b : 0);
+        series.from_tap_ratio.values.push_back(from_b > 0 ? from_tap / from_b : 0);
+    }
+    return series;
+}
+
+// A forwarding path over its rounds.
+struct RateSeries {
+    Series mpps, cpu_ns_per_pkt, offered_mpps, baseline_mpps, baseline_cpu_ns_per_pkt, ratio;
+    std::string error;
+    void add(const Rate& stack, const Rate& baseline) {
+        mpps.values.push_back(stack.mpps);
+        cpu_ns_per_pkt.values.push_back(stack.cpu_ns_per_pkt);
+        offered_mpps.values.push_back(stack.offered_mpps);
+        baseline_mpps.values.push_back(baseline.mpps);
+        baseline_cpu_ns_per_pkt.values.push_back(baseline.cpu_ns_per_pkt);
+        ratio.values.push_back(baseline.mpps > 0 ? stack.mpps / baseline.mpps : 0);
+    }
+};
+
+void emit(const Options& options, const char* driver, const RateSeries& rates) {
     if (options.json) {
         std::printf("{\"bench\":\"wire\",\"driver\":\"%s\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
-                    "\"baseline_mpps\":%.3f,\"baseline_cpu_ns_per_pkt\":%.1f,\"ratio\":%.3f,\"offered_mpps\":%.3f,"
-                    "\"seconds\":%.1f}\n",
-                    driver, stack.mpps, stack.cpu_ns_per_pkt, baseline.mpps, baseline.cpu_ns_per_pkt, ratio,
-                    stack.offered_mpps, options.seconds);
+                    "\"baseline_mpps\":%.3f,\"baseline_cpu_ns_per_pkt\":%.1f,\"ratio\":%.3f,\"ratio_min\":%.3f,"
+                    "\"ratio_max\":%.3f,\"ratios\":%s,\"offered_mpps\":%.3f,\"rounds\":%zu,\"seconds\":%.1f}\n",
+                    driver, rates.mpps.median(), rates.cpu_ns_per_pkt.median(), rates.baseline_mpps.median(),
+                    rates.baseline_cpu_ns_per_pkt.median(), rates.ratio.median(), rates.ratio.min(), rates.ratio.max(),
+                    json_array(rates.ratio).c_str(), rates.offered_mpps.median(), rates.ratio.values.size(),
+                    options.seconds);
     } else {
-        std::printf("%-9s  %8.3f Mpps  %8.1f ns/pkt   baseline %8.3f Mpps  %8.1f ns/pkt   ratio %.3f\n", driver,
-                    stack.mpps, stack.cpu_ns_per_pkt, baseline.mpps, baseline.cpu_ns_per_pkt, ratio);
+        std::printf("%-9s  %8.3f Mpps  %8.1f ns/pkt   baseline %8.3f Mpps  %8.1f ns/pkt   ratio %.3f (%.3f–%.3f)\n",
+                    driver, rates.mpps.median(), rates.cpu_ns_per_pkt.median(), rates.baseline_mpps.median(),
+                    rates.baseline_cpu_ns_per_pkt.median(), rates.ratio.median(), rates.ratio.min(), rates.ratio.max());
     }
     std::fflush(stdout);
+}
+
+void emit_tcp(const Options& options, const char* direction, const Series& stack, const Series& bridge,
+              const Series& ratio) {
+    if (options.json)
+        std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"direction\":\"%s\","
+                    "\"gbps\":%.3f,\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,"
+                    "\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"ratios\":%s,\"rounds\":%zu,\"seconds\":%.1f}\n",
+                    direction, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max(),
+                    json_array(ratio).c_str(), ratio.values.size(), options.seconds);
+    else
+        std::printf("tcp %-8s %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   "
+                    "ratio %.3f (%.3f–%.3f)\n",
+                    direction, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max());
+    std::fflush(stdout);
+}
+
+// The baseline forwarding loop of `driver` for one window.
+Rate measure_baseline(const Options& options, const std::string& driver, const Veth& in, const Veth& out) {
+    Rate rate;
+    if (driver == "afxdp") {
+        XdpForwarder plain(in.near(), out.near(), kForwarderCpu);
+        rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
+        plain.stop();
+        if (!plain.error().empty()) rate.error = plain.error();
+    } else {
+        PlainForwarder plain(in.near(), out.near(), kForwarderCpu);
+        rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
+        plain.stop();
+        if (!plain.error().empty()) rate.error = plain.error();
+    }
+    return rate;
 }
 
 }  // namespace
@@ -293,65 +403,38 @@ int run_wire(const Options& options) {
     try {
         Veth in(tag + "i", tag + "g");   // generator → in.far() … in.near() → forwarder
         Veth out(tag + "o", tag + "s");  // forwarder → out.near() … out.far() → sink
-        Rate base;
-        {
-            PlainForwarder plain(in.near(), out.near(), kForwarderCpu);
-            base = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
-            plain.stop();
-            if (!plain.error().empty()) base.error = plain.error();
-        }
-        if (!base.error.empty()) {
-            std::fprintf(stderr, "strata-bench wire: baseline: %s\n", base.error.c_str());
-            return 1;
-        }
-        if (options.json)
-            std::printf("{\"bench\":\"wire.baseline\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
-                        "\"offered_mpps\":%.3f,\"seconds\":%.1f}\n",
-                        base.mpps, base.cpu_ns_per_pkt, base.offered_mpps, options.seconds);
-        // afxdp against the same loop over AF_XDP sockets, when this machine has AF_XDP.
-        Rate xdp_base;
-        if (std::filesystem::exists(options.driver_dir / "netafxdp.inf")) {
-            XdpForwarder plain(in.near(), out.near(), kForwarderCpu);
-            xdp_base = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
-            plain.stop();
-            xdp_base.error = plain.error();
-            if (!xdp_base.error.empty())
-                std::fprintf(stderr, "strata-bench wire: AF_XDP baseline: %s\n", xdp_base.error.c_str());
-            else if (options.json)
-                std::printf("{\"bench\":\"wire.baseline_xdp\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
-                            "\"offered_mpps\":%.3f,\"seconds\":%.1f}\n",
-                            xdp_base.mpps, xdp_base.cpu_ns_per_pkt, xdp_base.offered_mpps, options.seconds);
-        }
         for (const auto& [driver, component, inf] : {std::tuple{"afpacket", "strata_afpacket", "netafpacket.inf"},
                                                      std::tuple{"afxdp", "strata_afxdp", "netafxdp.inf"}}) {
             if (!std::filesystem::exists(options.driver_dir / inf)) continue;
-            const Rate& baseline = std::string(driver) == "afxdp" ? xdp_base : base;
-            if (!baseline.error.empty()) continue;
-            Rate stack = measure_stack(options, in, out, component, inf);
-            if (!stack.error.empty()) {
-                std::fprintf(stderr, "strata-bench wire: %s: %s\n", driver, stack.error.c_str());
+            RateSeries rates;
+            for (unsigned round = 0; round < options.rounds && rates.error.empty(); ++round) {
+                // Alternate which side goes first, so neither always follows the other's warm-up.
+                Rate stack, baseline;
+                if (round % 2 == 1) stack = measure_stack(options, in, out, component, inf);
+                baseline = measure_baseline(options, driver, in, out);
+                if (round % 2 == 0 && baseline.error.empty()) stack = measure_stack(options, in, out, component, inf);
+                if (!baseline.error.empty())
+                    rates.error = std::string(driver == std::string("afxdp") ? "AF_XDP" : "AF_PACKET") +
+                                  " baseline: " + baseline.error;
+                else if (!stack.error.empty())
+                    rates.error = stack.error;
+                else
+                    rates.add(stack, baseline);
+            }
+            if (!rates.error.empty()) {
+                std::fprintf(stderr, "strata-bench wire: %s: %s\n", driver, rates.error.c_str());
+                if (driver == std::string("afpacket")) return 1;
                 continue;
             }
-            emit(options, driver, stack, baseline);
+            emit(options, driver, rates);
         }
-        TcpResult tcp = measure_tcp(options, tag);
+        TcpSeries tcp = measure_tcp(options, tag);
         if (!tcp.error.empty()) {
             std::fprintf(stderr, "strata-bench wire: tcp: %s\n", tcp.error.c_str());
             return 1;
         }
-        for (const auto& [direction, stack_gbps, bridge_gbps] :
-             {std::tuple{"to_tap", tcp.stack_to_tap_gbps, tcp.bridge_to_b_gbps},
-              std::tuple{"from_tap", tcp.stack_from_tap_gbps, tcp.bridge_from_b_gbps}}) {
-            double ratio = bridge_gbps > 0 ? stack_gbps / bridge_gbps : 0;
-            if (options.json)
-                std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"direction\":\"%s\","
-                            "\"gbps\":%.3f,\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,"
-                            "\"seconds\":%.1f}\n",
-                            direction, stack_gbps, bridge_gbps, ratio, options.seconds);
-            else
-                std::printf("tcp %-8s %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   ratio %.3f\n",
-                            direction, stack_gbps, bridge_gbps, ratio);
-        }
+        emit_tcp(options, "to_tap", tcp.stack_to_tap, tcp.bridge_to_b, tcp.to_tap_ratio);
+        emit_tcp(options, "from_tap", tcp.stack_from_tap, tcp.bridge_from_b, tcp.from_tap_ratio);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "strata-bench wire: %s\n", e.what());
         return 1;

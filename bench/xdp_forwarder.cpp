@@ -9,8 +9,10 @@
 #include <xdp/xsk.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "wire_io.h"
@@ -48,7 +50,13 @@ struct XdpPort {
         config.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS;
         config.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
         config.bind_flags = XDP_COPY;
-        result = xsk_socket__create(&socket, ifname.c_str(), 0, umem, &rx, &tx, &config);
+        // A host that just exited leaves its sockets' queue bound until the kernel's deferred
+        // release runs: busy for a moment, so retry for up to two seconds.
+        for (int attempt = 0; attempt < 40; ++attempt) {
+            result = xsk_socket__create(&socket, ifname.c_str(), 0, umem, &rx, &tx, &config);
+            if (result != -EBUSY) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
         if (result != 0) return "xsk_socket__create " + ifname + ": " + std::strerror(-result);
         return "";
     }
