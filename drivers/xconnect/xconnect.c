@@ -5,7 +5,9 @@
  * passthru technique), so a frame is never copied unless its miniport indicated it with
  * NDIS_STATUS_RESOURCES (seed 003 §2.5, §2.7.1, §2.8). Frames going out of a port are gathered
  * per processor and sent as one array by a DPC that runs once the current receive run is over, so
- * the miniport below sees batches (one doorbell per array) rather than single packets. */
+ * the miniport below sees batches (one doorbell per array) rather than single packets. The two
+ * ports live as long as the driver, so a receive finds its peer without a lock: a reference
+ * taken on a port that is not open is given straight back. */
 #include <ndis.h>
 
 #define XC_TAG 'cxtS'
@@ -35,7 +37,8 @@ typedef struct _XC_PORT {
     NDIS_STATUS DoneStatus;
     NDIS_EVENT Idle;          /* Outstanding reached zero */
     LONG Outstanding;         /* one for being open, one per forward in flight */
-    volatile LONG Open;
+    volatile LONG Open;       /* bound, with its pools: references may be taken */
+    LONG Claimed;             /* a bind owns the port (open or on its way) */
     UINT MediumIndex;
     LONG64 Forwarded, Dropped;
     XC_QUEUE Queues[XC_CPUS];
@@ -51,8 +54,7 @@ typedef struct _XC_RESERVED {
 
 static struct {
     NDIS_HANDLE ProtocolHandle;
-    NDIS_RW_LOCK Lock; /* port slots: read per frame (per-processor, uncontended), written by bind/unbind */
-    PXC_PORT Ports[XC_PORTS];
+    XC_PORT Ports[XC_PORTS];
 } Xc;
 
 static NDIS_MEDIUM XcMedia[] = { NdisMedium802_3 };
@@ -81,15 +83,9 @@ static VOID XcDereference(PXC_PORT Port)
 /* DISPATCH_LEVEL or below. The port frames from `From` go out of, referenced; or NULL. */
 static PXC_PORT XcPeerOf(PXC_PORT From)
 {
-    LOCK_STATE State;
-    PXC_PORT Peer;
+    PXC_PORT Peer = From == &Xc.Ports[0] ? &Xc.Ports[1] : &Xc.Ports[0];
 
-    NdisAcquireReadWriteLock(&Xc.Lock, FALSE, &State);
-    Peer = Xc.Ports[0] == From ? Xc.Ports[1] : Xc.Ports[0];
-    if (Peer != NULL && !XcReference(Peer))
-        Peer = NULL;
-    NdisReleaseReadWriteLock(&Xc.Lock, &State);
-    return Peer;
+    return XcReference(Peer) ? Peer : NULL;
 }
 
 /* Takes what the queue holds (into Batch) and sends it on Port. */
@@ -266,10 +262,9 @@ static VOID XcSendComplete(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Pack
     XcDereference(Peer);
 }
 
-static VOID XcFreePort(PXC_PORT Port)
+/* PASSIVE_LEVEL, the port closed and idle. Frees its pools and copies. */
+static VOID XcFreeResources(PXC_PORT Port)
 {
-    UINT i;
-
     while (Port->FreeCopies != NULL) {
         PNDIS_PACKET Copy = Port->FreeCopies;
         PNDIS_BUFFER Buffer;
@@ -285,21 +280,16 @@ static VOID XcFreePort(PXC_PORT Port)
         NdisFreeBufferPool(Port->BufferPool);
     if (Port->PacketPool != NULL)
         NdisFreePacketPool(Port->PacketPool);
-    NdisFreeSpinLock(&Port->CopyLock);
-    for (i = 0; i < XC_CPUS; i++)
-        NdisFreeSpinLock(&Port->Queues[i].Lock);
-    NdisFreeMemory(Port, sizeof(*Port), 0);
+    Port->CopyMemory = NULL;
+    Port->BufferPool = NULL;
+    Port->PacketPool = NULL;
 }
 
-/* PASSIVE_LEVEL. Descriptors for borrowed frames and spare copies, before the open. */
-static PXC_PORT XcAllocatePort(VOID)
+/* PASSIVE_LEVEL (DriverEntry). What a port keeps for the driver's life. */
+static VOID XcInitializePort(PXC_PORT Port)
 {
-    PXC_PORT Port;
-    NDIS_STATUS Status;
     UINT i;
 
-    if (NdisAllocateMemoryWithTag((PVOID *)&Port, sizeof(*Port), XC_TAG) != NDIS_STATUS_SUCCESS)
-        return NULL;
     NdisZeroMemory(Port, sizeof(*Port));
     NdisAllocateSpinLock(&Port->CopyLock);
     NdisInitializeEvent(&Port->Done);
@@ -309,6 +299,27 @@ static PXC_PORT XcAllocatePort(VOID)
         KeInitializeDpc(&Port->Queues[i].Dpc, XcFlushDpc, &Port->Queues[i]);
         KeSetTargetProcessorDpc(&Port->Queues[i].Dpc, (CCHAR)(i % (UINT)NdisSystemProcessorCount()));
     }
+}
+
+/* PASSIVE_LEVEL (unload). */
+static VOID XcDeletePort(PXC_PORT Port)
+{
+    UINT i;
+
+    NdisFreeSpinLock(&Port->CopyLock);
+    for (i = 0; i < XC_CPUS; i++)
+        NdisFreeSpinLock(&Port->Queues[i].Lock);
+}
+
+/* PASSIVE_LEVEL, the port claimed and not open. Descriptors for borrowed frames and spare copies,
+ * before the open; FALSE (and nothing kept) when they cannot be had. */
+static BOOLEAN XcAllocateResources(PXC_PORT Port)
+{
+    NDIS_STATUS Status;
+    UINT i;
+
+    Port->Forwarded = 0;
+    Port->Dropped = 0;
     NdisAllocatePacketPool(&Status, &Port->PacketPool, XC_POOL + XC_COPIES, sizeof(XC_RESERVED));
     if (Status == NDIS_STATUS_SUCCESS)
         NdisAllocateBufferPool(&Status, &Port->BufferPool, XC_COPIES);
@@ -333,10 +344,10 @@ static PXC_PORT XcAllocatePort(VOID)
         Port->FreeCopies = Copy;
     }
     if (Status != NDIS_STATUS_SUCCESS) {
-        XcFreePort(Port);
-        return NULL;
+        XcFreeResources(Port);
+        return FALSE;
     }
-    return Port;
+    return TRUE;
 }
 
 /* PASSIVE_LEVEL. One request on the port, waiting for it if it pends. */
@@ -382,34 +393,40 @@ static VOID XcCloseAdapterComplete(NDIS_HANDLE ProtocolBindingContext, NDIS_STAT
     XcOpenAdapterComplete(ProtocolBindingContext, Status, NDIS_STATUS_SUCCESS);
 }
 
-/* Takes a free port slot for Port; FALSE when both are taken. */
-static BOOLEAN XcClaimSlot(PXC_PORT Port)
+/* A port no bind owns, now owned by the caller; NULL when both are taken. */
+static PXC_PORT XcClaimPort(VOID)
 {
-    LOCK_STATE State;
-    BOOLEAN Claimed = FALSE;
     UINT i;
 
-    NdisAcquireReadWriteLock(&Xc.Lock, TRUE, &State);
-    for (i = 0; i < XC_PORTS && !Claimed; i++) {
-        if (Xc.Ports[i] == NULL) {
-            Xc.Ports[i] = Port;
-            Claimed = TRUE;
-        }
-    }
-    NdisReleaseReadWriteLock(&Xc.Lock, &State);
-    return Claimed;
+    for (i = 0; i < XC_PORTS; i++)
+        if (InterlockedCompareExchange(&Xc.Ports[i].Claimed, TRUE, FALSE) == FALSE)
+            return &Xc.Ports[i];
+    return NULL;
 }
 
-static VOID XcReleaseSlot(PXC_PORT Port)
+/* PASSIVE_LEVEL. Closes an open port: no new forwards through it, the ones in flight (either
+ * way) finish, then the binding closes and the port is free for the next bind. */
+static NDIS_STATUS XcClosePort(PXC_PORT Port)
 {
-    LOCK_STATE State;
-    UINT i;
+    NDIS_STATUS Status;
 
-    NdisAcquireReadWriteLock(&Xc.Lock, TRUE, &State);
-    for (i = 0; i < XC_PORTS; i++)
-        if (Xc.Ports[i] == Port)
-            Xc.Ports[i] = NULL;
-    NdisReleaseReadWriteLock(&Xc.Lock, &State);
+    NdisResetEvent(&Port->Idle);
+    InterlockedExchange(&Port->Open, FALSE);
+    XcDereference(Port);
+    NdisWaitEvent(&Port->Idle, 0);
+    /* A flush that found its queue already sent by a full batch may still be queued. */
+    KeFlushQueuedDpcs();
+    DbgPrint("xconnect: port closing, %lld forwarded out of it, %lld dropped\n", (long long)Port->Forwarded,
+        (long long)Port->Dropped);
+    NdisResetEvent(&Port->Done);
+    NdisCloseAdapter(&Status, Port->BindingHandle);
+    if (Status == NDIS_STATUS_PENDING) {
+        NdisWaitEvent(&Port->Done, 0);
+        Status = Port->DoneStatus;
+    }
+    XcFreeResources(Port);
+    InterlockedExchange(&Port->Claimed, FALSE);
+    return Status;
 }
 
 /* ProtocolBindAdapter (ndis.h) — seed 003 §2.4 — PASSIVE_LEVEL. Completes synchronously. */
@@ -422,15 +439,15 @@ static VOID XcBindAdapter(PNDIS_STATUS Status, NDIS_HANDLE BindContext, PNDIS_ST
     UNREFERENCED_PARAMETER(BindContext);
     UNREFERENCED_PARAMETER(SystemSpecific1);
     UNREFERENCED_PARAMETER(SystemSpecific2);
-    Port = XcAllocatePort();
+    Port = XcClaimPort();
     if (Port == NULL) {
-        *Status = NDIS_STATUS_RESOURCES;
+        DbgPrint("xconnect: already cross-connecting two adapters; not binding %wZ\n", DeviceName);
+        *Status = NDIS_STATUS_NOT_ACCEPTED;
         return;
     }
-    if (!XcClaimSlot(Port)) {
-        DbgPrint("xconnect: already cross-connecting two adapters; not binding %wZ\n", DeviceName);
-        XcFreePort(Port);
-        *Status = NDIS_STATUS_NOT_ACCEPTED;
+    if (!XcAllocateResources(Port)) {
+        InterlockedExchange(&Port->Claimed, FALSE);
+        *Status = NDIS_STATUS_RESOURCES;
         return;
     }
     NdisResetEvent(&Port->Done);
@@ -440,47 +457,29 @@ static VOID XcBindAdapter(PNDIS_STATUS Status, NDIS_HANDLE BindContext, PNDIS_ST
         NdisWaitEvent(&Port->Done, 0);
         *Status = Port->DoneStatus;
     }
-    if (*Status == NDIS_STATUS_SUCCESS) {
-        Port->Outstanding = 1;
-        Port->Open = TRUE;
-        *Status = XcSetFilter(Port, NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_DIRECTED |
-            NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST);
-        if (*Status == NDIS_STATUS_SUCCESS)
-            return;
-        DbgPrint("xconnect: %wZ refused the promiscuous filter (%08x)\n", DeviceName, (unsigned)*Status);
-        Port->Open = FALSE;
-        NdisResetEvent(&Port->Done);
-        NdisCloseAdapter(&OpenError, Port->BindingHandle);
-        if (OpenError == NDIS_STATUS_PENDING)
-            NdisWaitEvent(&Port->Done, 0);
+    if (*Status != NDIS_STATUS_SUCCESS) {
+        XcFreeResources(Port);
+        InterlockedExchange(&Port->Claimed, FALSE);
+        return;
     }
-    XcReleaseSlot(Port);
-    XcFreePort(Port);
+    /* A receive on the other port may be holding a reference it is about to give back: count ours
+     * on top rather than overwrite. */
+    InterlockedIncrement(&Port->Outstanding);
+    InterlockedExchange(&Port->Open, TRUE);
+    *Status = XcSetFilter(Port, NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_DIRECTED |
+        NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_ALL_MULTICAST);
+    if (*Status == NDIS_STATUS_SUCCESS)
+        return;
+    DbgPrint("xconnect: %wZ refused the promiscuous filter (%08x)\n", DeviceName, (unsigned)*Status);
+    XcClosePort(Port);
 }
 
 /* ProtocolUnbindAdapter (ndis.h) — seed 003 §2.11 — PASSIVE_LEVEL. Waits for forwards in flight
  * through this port (either way) before closing it. */
 static VOID XcUnbindAdapter(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE UnbindContext)
 {
-    PXC_PORT Port = (PXC_PORT)ProtocolBindingContext;
-
     UNREFERENCED_PARAMETER(UnbindContext);
-    XcReleaseSlot(Port);
-    NdisResetEvent(&Port->Idle);
-    InterlockedExchange(&Port->Open, FALSE);
-    XcDereference(Port);
-    NdisWaitEvent(&Port->Idle, 0);
-    /* A flush that found its queue already sent by a full batch may still be queued. */
-    KeFlushQueuedDpcs();
-    DbgPrint("xconnect: port closing, %lld forwarded out of it, %lld dropped\n", (long long)Port->Forwarded,
-        (long long)Port->Dropped);
-    NdisResetEvent(&Port->Done);
-    NdisCloseAdapter(Status, Port->BindingHandle);
-    if (*Status == NDIS_STATUS_PENDING) {
-        NdisWaitEvent(&Port->Done, 0);
-        *Status = Port->DoneStatus;
-    }
-    XcFreePort(Port);
+    *Status = XcClosePort((PXC_PORT)ProtocolBindingContext);
 }
 
 static VOID XcReceiveComplete(NDIS_HANDLE ProtocolBindingContext) { UNREFERENCED_PARAMETER(ProtocolBindingContext); }
@@ -521,8 +520,11 @@ static NDIS_STATUS XcPnPEvent(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT
 static VOID XcUnload(VOID)
 {
     NDIS_STATUS Status;
+    UINT i;
 
     NdisDeregisterProtocol(&Status, Xc.ProtocolHandle);
+    for (i = 0; i < XC_PORTS; i++)
+        XcDeletePort(&Xc.Ports[i]);
 }
 
 #pragma NDIS_INIT_FUNCTION(DriverEntry)
@@ -532,10 +534,12 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     NDIS_PROTOCOL_CHARACTERISTICS Chars;
     NDIS_STATUS Status;
+    UINT i;
 
     UNREFERENCED_PARAMETER(DriverObject);
     UNREFERENCED_PARAMETER(RegistryPath);
-    NdisInitializeReadWriteLock(&Xc.Lock);
+    for (i = 0; i < XC_PORTS; i++)
+        XcInitializePort(&Xc.Ports[i]);
     NdisZeroMemory(&Chars, sizeof(Chars));
     Chars.MajorNdisVersion = 5;
     Chars.MinorNdisVersion = 0;
@@ -558,6 +562,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     NdisRegisterProtocol(&Status, &Xc.ProtocolHandle, &Chars, sizeof(Chars));
     if (Status != NDIS_STATUS_SUCCESS) {
         DbgPrint("xconnect: NdisRegisterProtocol failed %08x\n", (unsigned)Status);
+        for (i = 0; i < XC_PORTS; i++)
+            XcDeletePort(&Xc.Ports[i]);
         return STATUS_UNSUCCESSFUL;
     }
     return STATUS_SUCCESS;
