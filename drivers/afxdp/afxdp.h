@@ -90,7 +90,7 @@ typedef struct _AFXDP_ADAPTER {
     PNDIS_PACKET *RxPackets;
     NDIS_HANDLE RxPacketPool;
     NDIS_HANDLE RxBufferPool;
-    volatile LONG RxOutstanding;/* indicated packets not yet back (interlocked) */
+    LONG RxOutstanding;         /* indicated packets not yet back, under FillLock */
     BOOLEAN ReturnsWanted;      /* MiniportHalt waits for ReturnsIdle, under FillLock */
     NDIS_EVENT ReturnsIdle;     /* set when ReturnsWanted and the last packet comes back */
     ULONG64 RxFrames;           /* written by the io processor only */

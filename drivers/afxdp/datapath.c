@@ -40,6 +40,7 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
         UINT Taken = xp_rx_take(Adapter->Port, Addrs, Lengths, AFXDP_RX_BATCH);
         UINT Count = 0;
         UINT Recycled = 0;
+        LONG Reclaimed = 0; /* of the indicated packets, those back with us at once */
         UINT Errors = 0;
         ULONG64 Bytes = 0;
         UINT i;
@@ -70,12 +71,15 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
         }
 
         if (Count != 0) {
-            /* Counted before NDIS sees them: a protocol may return one before the call ends. */
-            LONG Held = InterlockedExchangeAdd(&Adapter->RxOutstanding, (LONG)Count) + (LONG)Count;
-            /* Protocols hold most frames: NDIS copies this batch and the frames come back now. */
-            NDIS_STATUS Status = Held > (LONG)(Frames - Frames / 4) ? NDIS_STATUS_RESOURCES : NDIS_STATUS_SUCCESS;
-            LONG Reclaimed = 0;
+            LONG Held;
+            NDIS_STATUS Status;
 
+            /* Counted before NDIS sees them: a protocol may return one before the call ends. */
+            NdisDprAcquireSpinLock(&Adapter->FillLock);
+            Held = Adapter->RxOutstanding += (LONG)Count;
+            NdisDprReleaseSpinLock(&Adapter->FillLock);
+            /* Protocols hold most frames: NDIS copies this batch and the frames come back now. */
+            Status = Held > (LONG)(Frames - Frames / 4) ? NDIS_STATUS_RESOURCES : NDIS_STATUS_SUCCESS;
             for (i = 0; i < Count; i++)
                 NDIS_SET_PACKET_STATUS(Packets[i], Status);
             NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
@@ -86,12 +90,12 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
                 Recycle[Recycled++] = AfxdpUnchainRxPacket(Adapter, Packets[i]);
                 Reclaimed++;
             }
-            InterlockedExchangeAdd(&Adapter->RxOutstanding, -Reclaimed);
             if (Status == NDIS_STATUS_RESOURCES)
                 Adapter->RxIndicatedResources += Count;
         }
         if (Recycled != 0) {
             NdisDprAcquireSpinLock(&Adapter->FillLock);
+            Adapter->RxOutstanding -= Reclaimed;
             xp_fill(Adapter->Port, Recycle, Recycled);
             NdisDprReleaseSpinLock(&Adapter->FillLock);
         }
@@ -110,7 +114,7 @@ VOID AfxdpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet)
 
     NdisAcquireSpinLock(&Adapter->FillLock);
     xp_fill(Adapter->Port, &Frame, 1);
-    if (InterlockedDecrement(&Adapter->RxOutstanding) == 0 && Adapter->ReturnsWanted)
+    if (--Adapter->RxOutstanding == 0 && Adapter->ReturnsWanted)
         NdisSetEvent(&Adapter->ReturnsIdle);
     NdisReleaseSpinLock(&Adapter->FillLock);
 }
