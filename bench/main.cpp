@@ -76,20 +76,14 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "strata-bench: --seconds: '%s' is not a duration of 0.1 to 3600 seconds\n", argv[i]);
                 return 2;
             }
-        } else if (arg == "--processors" && i + 1 < argc) {
-            std::vector<unsigned> processors;
-            if (!parse_list(argv[++i], 1, 64, processors) || processors.size() != 1) {
-                std::fprintf(stderr, "strata-bench: --processors: '%s' is not a number 1 to 64\n", argv[i]);
+        } else if ((arg == "--processors" || arg == "--rounds") && i + 1 < argc) {
+            unsigned high = arg == "--processors" ? 64 : 99;
+            std::vector<unsigned> number;
+            if (!parse_list(argv[++i], 1, high, number) || number.size() != 1) {
+                std::fprintf(stderr, "strata-bench: %s: '%s' is not a number 1 to %u\n", arg.c_str(), argv[i], high);
                 return 2;
             }
-            options.processors = processors[0];
-        } else if (arg == "--rounds" && i + 1 < argc) {
-            std::vector<unsigned> rounds;
-            if (!parse_list(argv[++i], 1, 99, rounds) || rounds.size() != 1) {
-                std::fprintf(stderr, "strata-bench: --rounds: '%s' is not a number 1 to 99\n", argv[i]);
-                return 2;
-            }
-            options.rounds = rounds[0];
+            (arg == "--processors" ? options.processors : options.rounds) = number[0];
         } else if (arg == "--stacking") {
             options.stacking = true;
         } else if (arg == "--driver-dir" && i + 1 < argc) {
