@@ -371,21 +371,20 @@ void emit_tcp(const Options& options, const char* direction, const Series& stack
     std::fflush(stdout);
 }
 
+// One window of a baseline forwarding loop (PlainForwarder or XdpForwarder).
+template <typename Forwarder>
+Rate measure_forwarder(const Options& options, const Veth& in, const Veth& out) {
+    Forwarder plain(in.near(), out.near(), kForwarderCpu);
+    Rate rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
+    plain.stop();
+    if (!plain.error().empty()) rate.error = plain.error();
+    return rate;
+}
+
 // The baseline forwarding loop of `driver` for one window.
 Rate measure_baseline(const Options& options, const std::string& driver, const Veth& in, const Veth& out) {
-    Rate rate;
-    if (driver == "afxdp") {
-        XdpForwarder plain(in.near(), out.near(), kForwarderCpu);
-        rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
-        plain.stop();
-        if (!plain.error().empty()) rate.error = plain.error();
-    } else {
-        PlainForwarder plain(in.near(), out.near(), kForwarderCpu);
-        rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
-        plain.stop();
-        if (!plain.error().empty()) rate.error = plain.error();
-    }
-    return rate;
+    return driver == "afxdp" ? measure_forwarder<XdpForwarder>(options, in, out)
+                             : measure_forwarder<PlainForwarder>(options, in, out);
 }
 
 }  // namespace
