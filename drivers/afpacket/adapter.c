@@ -35,6 +35,7 @@ static const AFP_PARAMETER AfpParameters[] = {
     AFP_PARAM(TxFrames, 512, 16, 16384),
     AFP_PARAM(ReceivePackets, 1024, 64, 65536),
     AFP_PARAM(QdiscBypass, 0, 0, 1),
+    AFP_PARAM(TpacketVersion, 2, 2, 3),
 };
 
 static NDIS_STRING AfpInterfaceKeyword = NDIS_STRING_CONST("Interface");
@@ -167,8 +168,9 @@ static VOID AfpTeardown(PAFP_ADAPTER Adapter, AFP_INIT_STAGE Reached)
     }
 }
 
-/* The transmit frame: the smallest power of two from 2 KiB that holds an MTU-sized frame. */
-static ULONG AfpTxFrameBytes(ULONG Mtu, ULONG DataOffset)
+/* A ring frame: the smallest power of two from 2 KiB that holds an MTU-sized frame behind
+ * DataOffset bytes. */
+static ULONG AfpRingFrameBytes(ULONG Mtu, ULONG DataOffset)
 {
     ULONG Bytes = 2048;
 
@@ -177,20 +179,35 @@ static ULONG AfpTxFrameBytes(ULONG Mtu, ULONG DataOffset)
     return Bytes;
 }
 
+/* PASSIVE_LEVEL. The rings' geometry, from the parameters and the MTU. */
+static VOID AfpPlanRings(PAFP_ADAPTER Adapter)
+{
+    struct afp_ring_config *Rings = &Adapter->Rings;
+
+    NdisZeroMemory(Rings, sizeof(*Rings));
+    Rings->version = Adapter->Config.TpacketVersion == 3 ? AFP_RING_V3 : AFP_RING_V2;
+    Rings->rx_block_bytes = Adapter->Config.RxBlockSizeKB * 1024U;
+    Rings->rx_block_count = Adapter->Config.RxBlocks;
+    Rings->rx_block_timeout_ms = Adapter->Config.RxBlockTimeoutMs;
+    /* A V2 slot holds an MTU-sized frame with an 802.1Q tag behind the kernel's headers (at
+     * most 90 bytes with the virtio header); GSO frames take the copy path. */
+    Rings->rx_frame_bytes = AfpRingFrameBytes(Adapter->Mtu + 4, 128);
+    if (Rings->rx_block_bytes < Rings->rx_frame_bytes)
+        Rings->rx_block_bytes = Rings->rx_frame_bytes;
+    /* The data offset is 48 bytes (TPACKET_V3's header; V2's is 32); 64 leaves room. */
+    Rings->tx_frame_bytes = AfpRingFrameBytes(Adapter->Mtu, 64);
+    Rings->tx_frame_count = Adapter->Config.TxFrames;
+    Rings->qdisc_bypass = Adapter->Config.QdiscBypass != 0;
+    Adapter->RxBlockCount = afp_rx_block_total(Rings);
+    Adapter->RxBlocksPerEvent = Rings->version == AFP_RING_V2 ? AFP_RX_FRAMES_PER_EVENT : AFP_RX_BLOCKS_PER_EVENT;
+}
+
 /* PASSIVE_LEVEL. Opens the packet socket on the claimed interface; logs why it cannot. */
 static NDIS_STATUS AfpOpenPort(PAFP_ADAPTER Adapter)
 {
-    struct afp_ring_config Rings;
     int Error;
 
-    Rings.rx_block_bytes = Adapter->Config.RxBlockSizeKB * 1024U;
-    Rings.rx_block_count = Adapter->Config.RxBlocks;
-    Rings.rx_block_timeout_ms = Adapter->Config.RxBlockTimeoutMs;
-    /* The data offset is 48 bytes (TPACKET_V3's header); 64 leaves room for a larger one. */
-    Rings.tx_frame_bytes = AfpTxFrameBytes(Adapter->Mtu, 64);
-    Rings.tx_frame_count = Adapter->Config.TxFrames;
-    Rings.qdisc_bypass = Adapter->Config.QdiscBypass != 0;
-    Error = afp_port_open(&Adapter->Port, Adapter->IfIndex, &Rings);
+    Error = afp_port_open(&Adapter->Port, Adapter->IfIndex, &Adapter->Rings);
     if (Error == 0)
         return NDIS_STATUS_SUCCESS;
     AfpLogError(NDIS_ERROR_CODE_DRIVER_FAILURE, "cannot open a packet socket on interface %s: %s",
@@ -270,6 +287,7 @@ NDIS_STATUS AfpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInde
     NdisMSetAttributesEx(MiniportAdapterHandle, (NDIS_HANDLE)Adapter, 0, NDIS_ATTRIBUTE_DESERIALIZE,
         NdisInterfacePNPBus);
 
+    AfpPlanRings(Adapter);
     Status = AfpRxAllocate(Adapter);
     if (Status != NDIS_STATUS_SUCCESS) {
         NdisWriteErrorLogEntry(MiniportAdapterHandle, NDIS_ERROR_CODE_OUT_OF_RESOURCES, 1, (ULONG)AfpStageReceive);

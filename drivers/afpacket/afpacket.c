@@ -16,15 +16,18 @@
  * DESCRIPTION
  *     Every adapter drives the Linux interface its Interface parameter names through one
  *     AF_PACKET socket bound to it with ETH_P_ALL and PACKET_IGNORE_OUTGOING (our own
- *     transmissions do not come back). Both directions use PACKET_MMAP rings (TPACKET_V3): a
- *     block-based receive ring and a frame-based transmit ring on the same socket.
+ *     transmissions do not come back). Both directions use PACKET_MMAP rings on the same
+ *     socket, laid out as TpacketVersion says: TPACKET_V2, the kernel hands over every frame
+ *     (and a frame larger than a ring frame, such as a GSO frame, comes through recv(2) in its
+ *     place); or TPACKET_V3, blocks of many frames. Transmit rings are frame-based in both.
  *
  *     Receive: the socket's io event (StrataMRegisterIoEvent) runs on one processor when the
- *     kernel retires a block (full, or RxBlockTimeoutMs after its first frame). The handler
- *     walks the block and indicates its frames in arrays of up to 32 with
- *     NdisMIndicateReceivePacket; each packet's one buffer points into the ring (no copy). The
- *     block returns to the kernel when the walk is over and every packet indicated from it came
- *     back through MiniportReturnPacket. When ReceivePackets descriptors are out, the rest of an
+ *     kernel hands over a frame (V2) or retires a block (V3: full, or RxBlockTimeoutMs after
+ *     its first frame); in a V2 stream the handler waits up to 20 us for the next frame
+ *     instead of sleeping. It indicates the frames in arrays of up to 32 with
+ *     NdisMIndicateReceivePacket; each packet's one buffer points into the ring (no copy). A
+ *     block (a V2 frame) returns to the kernel when the walk is over and every packet indicated
+ *     from it came back through MiniportReturnPacket. When ReceivePackets descriptors are out, the rest of an
  *     array is indicated with NDIS_STATUS_RESOURCES: protocols copy, the descriptors come back at
  *     once. Packets and buffers come from pools allocated at initialisation.
  *
@@ -57,10 +60,13 @@
  *
  * REGISTRY PARAMETERS (adapter instance key)
  *     Interface            REG_SZ, required: the Linux interface (at most 15 characters).
+ *     TpacketVersion       2 or 3, default 2: the rings' layout, TPACKET_V2 (a frame and a
+ *                          wake-up at a time: lowest latency) or TPACKET_V3 (blocks of frames).
  *     RxBlockSizeKB        4..4096, default 128: receive block size (rounded down to a power of
- *                          two). One block holds many frames.
+ *                          two). One block holds many frames; V2 cuts it into ring frames.
  *     RxBlocks             2..1024, default 32: receive blocks.
- *     RxBlockTimeoutMs     1..1000, default 1: a block with frames is handed over after this.
+ *     RxBlockTimeoutMs     1..1000, default 1: V3: a block with frames is handed over after
+ *                          this; both: a parked receive side looks again after this.
  *     TxFrames             16..16384, default 512: transmit ring frames; also
  *                          OID_GEN_MAXIMUM_SEND_PACKETS.
  *     ReceivePackets       64..65536, default 1024: receive descriptors protocols may hold.
@@ -74,6 +80,7 @@
  *     RxBlocks               ring blocks walked
  *     RxChecksummed          partial checksums completed
  *     RxSegments             frames cut from GSO frames
+ *     RxCopied               V2: frames too large for a ring frame, read with recv(2)
  *     RxKernelDrops          dropped by the kernel, ring full        (OID_GEN_RCV_NO_BUFFER)
  *     ReturnsOutstanding     indicated packets protocols still hold
  *     TxFrames, TxBytes      frames put in the transmit ring         (OID_GEN_XMIT_OK)

@@ -35,7 +35,10 @@
 #define AFP_ETH_ADDRESS           ETH_LENGTH_OF_ADDRESS
 #define AFP_MAX_MULTICAST         32          /* OID_802_3_MAXIMUM_LIST_SIZE */
 #define AFP_INDICATE_BATCH        32          /* packets per NdisMIndicateReceivePacket */
-#define AFP_RX_BLOCKS_PER_EVENT   16          /* blocks one handler run walks before yielding */
+#define AFP_RX_BLOCKS_PER_EVENT   16          /* V3 blocks one handler run walks before yielding */
+#define AFP_RX_FRAMES_PER_EVENT   256         /* V2 frames one handler run walks before yielding */
+#define AFP_RX_POLL_AFTER         8           /* V2 frames in one run that make it wait for more */
+#define AFP_RX_POLL_US            20          /* how long it waits for the next frame */
 #define AFP_TX_CHUNK              64          /* sends completed per batch */
 #define AFP_TX_HEADER_SCRATCH     256         /* a large send's headers, copied to be adjusted */
 #define AFP_LARGE_SEND_MAXIMUM    65535       /* NDIS_TASK_TCP_LARGE_SEND.MaxOffLoadSize */
@@ -51,6 +54,7 @@ typedef struct _AFP_CONFIG {
     ULONG TxFrames;
     ULONG ReceivePackets;
     ULONG QdiscBypass;
+    ULONG TpacketVersion;
 } AFP_CONFIG, *PAFP_CONFIG;
 
 /* MiniportReserved of a receive packet we indicated. */
@@ -63,13 +67,16 @@ C_ASSERT(sizeof(AFP_RX_RESERVED) <= RTL_FIELD_SIZE(NDIS_PACKET, MiniportReserved
 /* MiniportReserved of a send waiting for a ring frame: the queue link. */
 #define AFP_TX_NEXT(_Packet) (*(PNDIS_PACKET *)(_Packet)->MiniportReserved)
 
-/* One receive ring block. Owned from the start of its walk until it is back with the kernel;
- * References counts 1 for the walk plus one per packet indicated from it with
- * NDIS_STATUS_SUCCESS and not returned, and whoever drops it to zero gives the block back. A
- * block the kernel marks ours while we still own it is one we walked a lap ago, not new. */
+/* One receive ring block (in a TPACKET_V2 ring, one frame). Owned from the start of its walk
+ * until it is back with the kernel; References counts 1 for the walk plus one per packet
+ * indicated from it with NDIS_STATUS_SUCCESS and not returned, and whoever drops it to zero
+ * gives the block back. A block the kernel marks ours while we still own it is one we walked a
+ * lap ago, not new. WalkHandedOver (the io processor's alone) says the walk's reference went to
+ * one of its packets instead of being dropped. */
 typedef struct _AFP_RX_BLOCK {
     volatile LONG References;
     volatile LONG Owned;
+    BOOLEAN WalkHandedOver;
 } AFP_RX_BLOCK;
 
 typedef struct _AFP_ADAPTER {
@@ -100,7 +107,10 @@ typedef struct _AFP_ADAPTER {
     NDIS_MINIPORT_TIMER ParkTimer; /* re-arms a parked receive side (recv.c) */
 
     /* Receive side: the walk belongs to the io processor; the rest is interlocked. */
+    struct afp_ring_config Rings;
     AFP_RX_BLOCK *Blocks;
+    ULONG RxBlockCount;         /* afp_rx_block_total(&Rings) */
+    ULONG RxBlocksPerEvent;
     ULONG RxNextBlock;
     volatile LONG RxParked;     /* READABLE is off until the last walked block comes back */
     volatile LONG RxOutstanding;/* SUCCESS packets not yet returned */
@@ -116,6 +126,7 @@ typedef struct _AFP_ADAPTER {
     ULONG64 RxBlocksWalked;
     ULONG64 RxChecksummed;
     ULONG64 RxSegments;
+    ULONG64 RxCopied;
     volatile LONG64 RxKernelDrops;
 
     /* Task offload enabled by OID_TCP_TASK_OFFLOAD (oid.c); read by the send path. */

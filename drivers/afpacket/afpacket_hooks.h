@@ -23,6 +23,8 @@ typedef struct _AFP_STATS {
                                     adapter completed */
     ULONG64 RxSegments;          /* frames cut from GSO frames (TCP/UDP up to 64 KiB) the sender
                                     left to offload; indicated with NDIS_STATUS_RESOURCES */
+    ULONG64 RxCopied;            /* TPACKET_V2: frames too large for their ring frame, read from
+                                    the socket instead (GSO frames, mostly) */
     ULONG64 RxKernelDrops;       /* frames the kernel dropped, the ring being full
                                     (OID_GEN_RCV_NO_BUFFER; read when that OID or this hook is) */
     ULONG64 ReturnsOutstanding;  /* packets indicated with NDIS_STATUS_SUCCESS not yet returned */

@@ -41,6 +41,7 @@ VOID AfpGetStats(PVOID AdapterHandle, AFP_STATS *Stats)
     Stats->RxBlocks = Adapter->RxBlocksWalked;
     Stats->RxChecksummed = Adapter->RxChecksummed;
     Stats->RxSegments = Adapter->RxSegments;
+    Stats->RxCopied = Adapter->RxCopied;
     Stats->RxKernelDrops = KeGetCurrentIrql() == PASSIVE_LEVEL ? AfpReadKernelDrops(Adapter)
                                                                : (ULONG64)Adapter->RxKernelDrops;
     /* Less the adapter's own reference (until MiniportHalt drops it). */

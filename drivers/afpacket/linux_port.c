@@ -1,7 +1,8 @@
 /* linux_port.c — the Linux system calls of the afpacket miniport (issue 6, deliverable 1; see
- * linux_port.h): AF_PACKET with PACKET_MMAP rings (TPACKET_V3 both ways: block-based receive,
- * frame-based transmit as the kernel runs V3 transmit rings since 4.11), interface ioctls,
- * ethtool and rtnetlink. Nothing here knows NDIS. */
+ * linux_port.h): AF_PACKET with PACKET_MMAP rings (TPACKET_V3: block-based receive, frame-based
+ * transmit as the kernel runs V3 transmit rings since 4.11; or TPACKET_V2 both ways: a receive
+ * frame and a wake-up per frame), interface ioctls, ethtool and rtnetlink. Nothing here knows
+ * NDIS. */
 #define _GNU_SOURCE
 #include "linux_port.h"
 
@@ -30,11 +31,16 @@ _Static_assert(AFP_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4 && AFP_GSO_TCPV6 == VIR
     "VIRTIO_NET_HDR_GSO_ values");
 _Static_assert(AFP_IFF_UP == IFF_UP && AFP_IFF_RUNNING == IFF_RUNNING, "IFF_ values");
 
-/* The transmit frame's data starts where the kernel looks for it without PACKET_TX_HAS_OFF. */
-#define AFP_TX_DATA_OFFSET (TPACKET3_HDRLEN - sizeof(struct sockaddr_ll))
+_Static_assert(AFP_RING_V2 - 1 == TPACKET_V2 && AFP_RING_V3 - 1 == TPACKET_V3, "TPACKET_V values");
+
 /* A receive frame size the kernel accepts for the V3 ring's bookkeeping; V3 packs frames of
  * any size into a block, so it bounds nothing. */
 #define AFP_RX_NOMINAL_FRAME 2048u
+/* V2: the copy area holds the largest GSO frame a veth passes (64 KiB) with room to spare;
+ * a larger one is reported truncated. */
+#define AFP_RX_COPY_BYTES (128u << 10)
+/* V2: the receive buffer that frames waiting in the copy path are charged to. */
+#define AFP_RX_COPY_RCVBUF (16 << 20)
 
 /* A datagram socket for the interface ioctls. */
 static int afp_ioctl_socket(void)
@@ -211,11 +217,19 @@ static void afp_large_open(struct afp_port *port, const struct afp_ring_config *
     port->large_fd = fd;
 }
 
+uint32_t afp_rx_block_total(const struct afp_ring_config *config)
+{
+    if (config->version == AFP_RING_V2)
+        return config->rx_block_bytes / config->rx_frame_bytes * config->rx_block_count;
+    return config->rx_block_count;
+}
+
 int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_config *config)
 {
     struct tpacket_req3 rx;
     struct tpacket_req3 tx;
     struct sockaddr_ll address;
+    int v2 = config->version == AFP_RING_V2;
     uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
     uint32_t tx_block_bytes = config->tx_frame_bytes > page ? config->tx_frame_bytes : page;
     uint32_t tx_frames_per_block = tx_block_bytes / config->tx_frame_bytes;
@@ -232,7 +246,7 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
     if (port->fd < 0)
         return -errno;
 
-    if ((result = afp_setsockopt_int(port->fd, PACKET_VERSION, TPACKET_V3)) != 0 ||
+    if ((result = afp_setsockopt_int(port->fd, PACKET_VERSION, v2 ? TPACKET_V2 : TPACKET_V3)) != 0 ||
         (result = afp_setsockopt_int(port->fd, PACKET_IGNORE_OUTGOING, 1)) != 0 ||
         /* A malformed transmit frame is dropped instead of stopping the ring. */
         (result = afp_setsockopt_int(port->fd, PACKET_LOSS, 1)) != 0 ||
@@ -246,12 +260,27 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
     memset(&rx, 0, sizeof(rx));
     rx.tp_block_size = config->rx_block_bytes;
     rx.tp_block_nr = config->rx_block_count;
-    rx.tp_frame_size = AFP_RX_NOMINAL_FRAME;
-    rx.tp_frame_nr = (config->rx_block_bytes / AFP_RX_NOMINAL_FRAME) * config->rx_block_count;
-    rx.tp_retire_blk_tov = config->rx_block_timeout_ms;
+    rx.tp_frame_size = v2 ? config->rx_frame_bytes : AFP_RX_NOMINAL_FRAME;
+    rx.tp_frame_nr = (config->rx_block_bytes / rx.tp_frame_size) * config->rx_block_count;
+    if (!v2)
+        rx.tp_retire_blk_tov = config->rx_block_timeout_ms;
     if (setsockopt(port->fd, SOL_PACKET, PACKET_RX_RING, &rx, sizeof(rx)) != 0) {
         result = -errno;
         goto Fail;
+    }
+    if (v2) {
+        /* A frame larger than its slot is queued on the socket (PACKET_COPY_THRESH) and its slot
+         * marked TP_STATUS_COPY, in order, instead of being cut short. */
+        if ((result = afp_setsockopt_int(port->fd, PACKET_COPY_THRESH, 1)) != 0)
+            goto Fail;
+        if (afp_setsockopt_int_level(port->fd, SOL_SOCKET, SO_RCVBUFFORCE, AFP_RX_COPY_RCVBUF) != 0)
+            afp_setsockopt_int_level(port->fd, SOL_SOCKET, SO_RCVBUF, AFP_RX_COPY_RCVBUF);
+        port->copy_area = mmap(NULL, AFP_RX_COPY_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (port->copy_area == MAP_FAILED) {
+            port->copy_area = NULL;
+            result = -errno;
+            goto Fail;
+        }
     }
     memset(&tx, 0, sizeof(tx));
     tx.tp_block_size = tx_block_bytes;
@@ -270,13 +299,15 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
     }
     port->map = map;
     port->map_bytes = rx_bytes + tx_bytes;
+    port->version = config->version;
     port->rx_ring = port->map;
-    port->rx_block_bytes = config->rx_block_bytes;
-    port->rx_block_count = config->rx_block_count;
+    port->rx_block_bytes = v2 ? config->rx_frame_bytes : config->rx_block_bytes;
+    port->rx_block_count = afp_rx_block_total(config);
     port->tx_ring = port->map + rx_bytes;
     port->tx_frame_bytes = config->tx_frame_bytes;
     port->tx_frame_count = tx.tp_frame_nr;
-    port->tx_data_offset = (uint32_t)AFP_TX_DATA_OFFSET;
+    /* The transmit frame's data starts where the kernel looks for it without PACKET_TX_HAS_OFF. */
+    port->tx_data_offset = (uint32_t)((v2 ? TPACKET2_HDRLEN : TPACKET3_HDRLEN) - sizeof(struct sockaddr_ll));
 
     memset(&address, 0, sizeof(address));
     address.sll_family = AF_PACKET;
@@ -304,6 +335,8 @@ void afp_port_close(struct afp_port *port)
         close(port->fd);
     if (port->large_fd >= 0)
         close(port->large_fd);
+    if (port->copy_area != NULL)
+        munmap(port->copy_area, AFP_RX_COPY_BYTES);
     memset(port, 0, sizeof(*port));
     port->fd = -1;
     port->large_fd = -1;
@@ -355,84 +388,151 @@ uint64_t afp_port_take_drops(struct afp_port *port)
     return stats.tp_drops;
 }
 
-static struct tpacket_block_desc *afp_rx_block(const struct afp_port *port, uint32_t block)
+static uint8_t *afp_rx_block(const struct afp_port *port, uint32_t block)
 {
-    return (struct tpacket_block_desc *)(port->rx_ring + (size_t)block * port->rx_block_bytes);
+    return port->rx_ring + (size_t)block * port->rx_block_bytes;
+}
+
+/* The block's status word: a V3 block descriptor's, or a V2 frame's. */
+static uint32_t *afp_rx_status(const struct afp_port *port, uint32_t block)
+{
+    uint8_t *start = afp_rx_block(port, block);
+
+    if (port->version == AFP_RING_V2)
+        return &((struct tpacket2_hdr *)start)->tp_status;
+    return &((struct tpacket_block_desc *)start)->hdr.bh1.block_status;
 }
 
 uint32_t afp_rx_block_open(const struct afp_port *port, uint32_t block, struct afp_rx_cursor *cursor)
 {
-    struct tpacket_block_desc *desc = afp_rx_block(port, block);
+    struct tpacket_block_desc *desc = (struct tpacket_block_desc *)afp_rx_block(port, block);
 
-    if ((__atomic_load_n(&desc->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
+    if ((__atomic_load_n(afp_rx_status(port, block), __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
         return 0;
+    cursor->port = port;
+    if (port->version == AFP_RING_V2) {
+        /* The kernel wrote the frame from another core; the status word is written back when
+         * the frame returns. Asking for the line exclusively now spares that write (and the
+         * interlocked operations after it) a wait for the other core. */
+        __builtin_prefetch(desc, 1);
+        cursor->remaining = 1;
+        cursor->next = (uint8_t *)desc;
+        return 1;
+    }
     cursor->remaining = desc->hdr.bh1.num_pkts;
-    cursor->vnet_bytes = port->vnet_bytes;
     cursor->next = cursor->remaining != 0 ? (uint8_t *)desc + desc->hdr.bh1.offset_to_first_pkt : NULL;
     /* A retired block without frames still has to go back; report it as holding one "frame"
      * the walk will not find, so the caller releases it like any other. */
     return cursor->remaining != 0 ? cursor->remaining : 1;
 }
 
+/* What the sender left to offloads, from the virtio_net_hdr at vnet. */
+static void afp_vnet_parse(const uint8_t *vnet_at, struct afp_rx_offload *offload)
+{
+    struct virtio_net_hdr vnet;
+
+    memcpy(&vnet, vnet_at, sizeof(vnet)); /* little-endian, as x86-64 */
+    offload->needs_csum = (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+    offload->csum_start = vnet.csum_start;
+    offload->csum_offset = vnet.csum_offset;
+    switch (vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_NONE:
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV4:
+    case VIRTIO_NET_HDR_GSO_TCPV6:
+    case AFP_GSO_UDP:
+        offload->gso = (uint8_t)(vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
+        offload->gso_size = vnet.gso_size;
+        break;
+    default:
+        offload->gso = AFP_GSO_OTHER;
+        break;
+    }
+}
+
+/* A V2 slot marked TP_STATUS_COPY: the whole frame is the next datagram on the socket. */
+static uint8_t *afp_rx_copied(const struct afp_port *port, uint32_t *length, uint32_t *flags)
+{
+    ssize_t got = recv(port->fd, port->copy_area, AFP_RX_COPY_BYTES, MSG_DONTWAIT | MSG_TRUNC);
+
+    *flags = AFP_RX_COPIED;
+    if (got < (ssize_t)port->vnet_bytes) {
+        *flags |= AFP_RX_TRUNCATED;
+        *length = 0;
+        return port->copy_area;
+    }
+    if (got > (ssize_t)AFP_RX_COPY_BYTES) {
+        *flags |= AFP_RX_TRUNCATED;
+        got = AFP_RX_COPY_BYTES;
+    }
+    *length = (uint32_t)got - port->vnet_bytes;
+    return port->copy_area + port->vnet_bytes;
+}
+
 uint8_t *afp_rx_next(struct afp_rx_cursor *cursor, uint32_t *length, uint32_t *flags, struct afp_rx_offload *offload)
 {
-    struct tpacket3_hdr *frame = (struct tpacket3_hdr *)cursor->next;
+    const struct afp_port *port = cursor->port;
     uint8_t *data;
 
-    if (frame == NULL || cursor->remaining == 0)
+    if (cursor->next == NULL || cursor->remaining == 0)
         return NULL;
     cursor->remaining--;
-    cursor->next = cursor->remaining != 0 && frame->tp_next_offset != 0 ? (uint8_t *)frame + frame->tp_next_offset
-                                                                          : NULL;
-    *length = frame->tp_snaplen;
     *flags = 0;
-    if (frame->tp_snaplen < frame->tp_len)
-        *flags |= AFP_RX_TRUNCATED;
-    data = (uint8_t *)frame + frame->tp_mac;
-    memset(offload, 0, sizeof(*offload));
-    if (cursor->vnet_bytes != 0) {
-        struct virtio_net_hdr vnet;
+    if (port->version == AFP_RING_V2) {
+        struct tpacket2_hdr *frame = (struct tpacket2_hdr *)cursor->next;
 
-        memcpy(&vnet, data - sizeof(vnet), sizeof(vnet)); /* little-endian, as x86-64 */
-        offload->needs_csum = (vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
-        offload->csum_start = vnet.csum_start;
-        offload->csum_offset = vnet.csum_offset;
-        switch (vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
-        case VIRTIO_NET_HDR_GSO_NONE:
-            break;
-        case VIRTIO_NET_HDR_GSO_TCPV4:
-        case VIRTIO_NET_HDR_GSO_TCPV6:
-        case AFP_GSO_UDP:
-            offload->gso = (uint8_t)(vnet.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
-            offload->gso_size = vnet.gso_size;
-            break;
-        default:
-            offload->gso = AFP_GSO_OTHER;
-            break;
+        cursor->next = NULL;
+        if (frame->tp_status & TP_STATUS_COPY) {
+            data = afp_rx_copied(port, length, flags);
+        } else {
+            *length = frame->tp_snaplen;
+            if (frame->tp_snaplen < frame->tp_len)
+                *flags |= AFP_RX_TRUNCATED;
+            data = (uint8_t *)frame + frame->tp_mac;
         }
+    } else {
+        struct tpacket3_hdr *frame = (struct tpacket3_hdr *)cursor->next;
+
+        cursor->next = cursor->remaining != 0 && frame->tp_next_offset != 0 ? (uint8_t *)frame + frame->tp_next_offset
+                                                                              : NULL;
+        *length = frame->tp_snaplen;
+        if (frame->tp_snaplen < frame->tp_len)
+            *flags |= AFP_RX_TRUNCATED;
+        data = (uint8_t *)frame + frame->tp_mac;
     }
+    memset(offload, 0, sizeof(*offload));
+    if (port->vnet_bytes != 0 && (*flags & AFP_RX_TRUNCATED) == 0)
+        afp_vnet_parse(data - port->vnet_bytes, offload);
     return data;
 }
 
 void afp_rx_block_release(const struct afp_port *port, uint32_t block)
 {
-    __atomic_store_n(&afp_rx_block(port, block)->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    __atomic_store_n(afp_rx_status(port, block), TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 }
 
-static struct tpacket3_hdr *afp_tx_header(const struct afp_port *port, uint32_t index)
+static uint8_t *afp_tx_header(const struct afp_port *port, uint32_t index)
 {
-    return (struct tpacket3_hdr *)(port->tx_ring + (size_t)index * port->tx_frame_bytes);
+    return port->tx_ring + (size_t)index * port->tx_frame_bytes;
+}
+
+/* A transmit frame's status word, where the ring's layout keeps it. */
+static uint32_t *afp_tx_status(const struct afp_port *port, uint8_t *header)
+{
+    if (port->version == AFP_RING_V2)
+        return &((struct tpacket2_hdr *)header)->tp_status;
+    return &((struct tpacket3_hdr *)header)->tp_status;
 }
 
 uint8_t *afp_tx_frame(const struct afp_port *port, uint32_t index, uint32_t *capacity)
 {
-    struct tpacket3_hdr *header = afp_tx_header(port, index);
-    uint32_t status = __atomic_load_n(&header->tp_status, __ATOMIC_ACQUIRE);
+    uint8_t *header = afp_tx_header(port, index);
+    uint32_t status = __atomic_load_n(afp_tx_status(port, header), __ATOMIC_ACQUIRE);
 
     if (status & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING))
         return NULL;
     *capacity = port->tx_frame_bytes - port->tx_data_offset - port->vnet_bytes;
-    return (uint8_t *)header + port->tx_data_offset + port->vnet_bytes;
+    return header + port->tx_data_offset + port->vnet_bytes;
 }
 
 /* The virtio_net_hdr for offload (all zero: the frame is finished). */
@@ -451,18 +551,25 @@ static void afp_vnet_fill(struct virtio_net_hdr *vnet, const struct afp_tx_offlo
 
 void afp_tx_post(const struct afp_port *port, uint32_t index, uint32_t length, const struct afp_tx_offload *offload)
 {
-    struct tpacket3_hdr *header = afp_tx_header(port, index);
+    uint8_t *header = afp_tx_header(port, index);
 
     if (port->vnet_bytes != 0) {
         struct virtio_net_hdr vnet;
 
         afp_vnet_fill(&vnet, offload);
-        memcpy((uint8_t *)header + port->tx_data_offset, &vnet, sizeof(vnet));
+        memcpy(header + port->tx_data_offset, &vnet, sizeof(vnet));
     }
-    header->tp_next_offset = 0;
-    header->tp_len = length + port->vnet_bytes;
-    header->tp_snaplen = length + port->vnet_bytes;
-    __atomic_store_n(&header->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+    if (port->version == AFP_RING_V2) {
+        struct tpacket2_hdr *frame = (struct tpacket2_hdr *)header;
+        frame->tp_len = length + port->vnet_bytes;
+        frame->tp_snaplen = length + port->vnet_bytes;
+    } else {
+        struct tpacket3_hdr *frame = (struct tpacket3_hdr *)header;
+        frame->tp_next_offset = 0;
+        frame->tp_len = length + port->vnet_bytes;
+        frame->tp_snaplen = length + port->vnet_bytes;
+    }
+    __atomic_store_n(afp_tx_status(port, header), TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 }
 
 long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload *offload,

@@ -1,5 +1,5 @@
 /* linux_port.h — the Linux half of the afpacket miniport (issue 6, deliverable 1): a packet
- * socket with a TPACKET_V3 receive ring and a transmit ring, the interface queries (index,
+ * socket with a receive ring (TPACKET_V3 blocks, or TPACKET_V2 frames) and a transmit ring, the interface queries (index,
  * flags, MTU, MAC, ethtool link speed), memberships, and an rtnetlink link-state socket.
  *
  * The NDIS half (the files that include <ndis.h>) must not see Linux headers, so this header
@@ -33,6 +33,12 @@ struct afp_iovec {
 
 /* afp_rx_next flags */
 #define AFP_RX_TRUNCATED 0x1u /* the ring slot holds less than the frame */
+#define AFP_RX_COPIED    0x2u /* too large for its V2 slot: read into the port's copy area, which
+                                 the next afp_rx_next of a copied frame overwrites */
+
+/* Ring layouts (PACKET_VERSION) */
+#define AFP_RING_V2 2 /* TPACKET_V2: the kernel hands over every frame, and wakes us for each */
+#define AFP_RING_V3 3 /* TPACKET_V3: blocks of many frames, handed over full or after a timeout */
 
 /* afp_port_membership kinds */
 #define AFP_MEMBER_MULTICAST 0
@@ -47,26 +53,33 @@ struct afp_if_info {
     uint8_t mac[6];
 };
 
-/* Ring geometry. The receive ring is RxBlockCount blocks of RxBlockBytes (a power of two, at
- * least a page); the transmit ring is TxFrameCount frames of TxFrameBytes. */
+/* Ring geometry. The receive ring is rx_block_count blocks of rx_block_bytes (a power of two,
+ * at least a page); the transmit ring is tx_frame_count frames of tx_frame_bytes. */
 struct afp_ring_config {
+    uint32_t version;             /* AFP_RING_V2 or AFP_RING_V3, for both rings */
     uint32_t rx_block_bytes;
     uint32_t rx_block_count;
-    uint32_t rx_block_timeout_ms; /* a block with at least one frame goes to us after this */
+    uint32_t rx_block_timeout_ms; /* V3: a block with at least one frame goes to us after this */
+    uint32_t rx_frame_bytes;      /* V2: the receive slot (a power of two, at most a block);
+                                     larger frames come through the copy area */
     uint32_t tx_frame_bytes;
     uint32_t tx_frame_count;
     int qdisc_bypass;             /* PACKET_QDISC_BYPASS: transmit straight to the driver */
 };
 
-/* One open packet socket bound to one interface, with both rings mapped. */
+/* One open packet socket bound to one interface, with both rings mapped. The receive ring is
+ * seen as rx_block_count blocks of rx_block_bytes: a V2 ring's blocks are its frame slots, each a
+ * block of one frame. */
 struct afp_port {
     int fd;
     int ifindex;
+    uint32_t version;    /* AFP_RING_V2 or AFP_RING_V3 */
     uint8_t *map;        /* both rings: receive first, then transmit */
     size_t map_bytes;
     uint8_t *rx_ring;
     uint32_t rx_block_bytes;
     uint32_t rx_block_count;
+    uint8_t *copy_area;  /* V2: frames too large for their slot, read with recv(2) */
     uint8_t *tx_ring;
     uint32_t tx_frame_bytes;
     uint32_t tx_frame_count;
@@ -77,9 +90,9 @@ struct afp_port {
 
 /* The walk through one receive block. */
 struct afp_rx_cursor {
+    const struct afp_port *port;
     uint8_t *next;       /* the next frame header, NULL past the last */
     uint32_t remaining;  /* frames not yet walked */
-    uint32_t vnet_bytes; /* the port's */
 };
 
 /* The link-state part of an rtnetlink message about one interface. */
@@ -110,6 +123,8 @@ const char *afp_error_text(int error);
 
 /* ---- the packet socket and its rings --------------------------------------------------------- */
 
+/* The blocks the receive ring of config is seen as (struct afp_port). */
+uint32_t afp_rx_block_total(const struct afp_ring_config *config);
 /* Opens a packet socket (ETH_P_ALL, PACKET_IGNORE_OUTGOING, PACKET_LOSS, PACKET_VNET_HDR when
  * the kernel has it), sets up both rings, maps them and binds to ifindex. -EPERM without
  * CAP_NET_RAW. Undoes everything on failure. */

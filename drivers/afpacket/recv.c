@@ -1,5 +1,6 @@
 /* recv.c — the afpacket adapter's receive side (issue 6, deliverable 1; seed 003 §2.5, §2.7.1):
- * the walk of the TPACKET_V3 ring's retired blocks, zero-copy packet-array indications,
+ * the walk of the receive ring's blocks (TPACKET_V3 blocks the kernel retired, or TPACKET_V2
+ * frames, each a block of one), zero-copy packet-array indications gathered across blocks,
  * MiniportReturnPacket and the return of blocks to the kernel.
  *
  * The kernel reports the socket readable while the block before the one it fills is ours. When
@@ -18,11 +19,11 @@ NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
     NDIS_STATUS Status;
 
     Adapter->RxOutstanding = 1; /* the adapter's own reference, dropped by MiniportHalt */
-    Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK),
+    Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->Blocks, Adapter->RxBlockCount * sizeof(AFP_RX_BLOCK),
         AFP_TAG);
     if (Status != NDIS_STATUS_SUCCESS)
         return Status;
-    NdisZeroMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK));
+    NdisZeroMemory(Adapter->Blocks, Adapter->RxBlockCount * sizeof(AFP_RX_BLOCK));
     /* Receive packets leave protocols the ProtocolReserved space they may use. */
     NdisAllocatePacketPool(&Status, &Adapter->RxPacketPool, Descriptors, PROTOCOL_RESERVED_SIZE_IN_PACKET);
     if (Status == NDIS_STATUS_SUCCESS)
@@ -50,7 +51,7 @@ VOID AfpRxFree(PAFP_ADAPTER Adapter)
     if (Adapter->RxPacketPool != NULL)
         NdisFreePacketPool(Adapter->RxPacketPool);
     if (Adapter->Blocks != NULL)
-        NdisFreeMemory(Adapter->Blocks, Adapter->Config.RxBlocks * sizeof(AFP_RX_BLOCK), 0);
+        NdisFreeMemory(Adapter->Blocks, Adapter->RxBlockCount * sizeof(AFP_RX_BLOCK), 0);
     if (Adapter->SegmentArea != NULL)
         NdisFreeMemory(Adapter->SegmentArea, AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, 0);
     Adapter->SegmentArea = NULL;
@@ -130,36 +131,103 @@ static VOID AfpRxFreePacket(PNDIS_PACKET Packet)
     NdisFreePacket(Packet);
 }
 
-/* DISPATCH_LEVEL, the io processor. Indicates Count packets of Block. As many as the
- * ReceivePackets budget allows go up with NDIS_STATUS_SUCCESS (protocols may keep them; every
- * one comes back through MiniportReturnPacket, perhaps before this call returns); the rest,
- * last in the array as the RESOURCES rule requires, with NDIS_STATUS_RESOURCES. */
-static VOID AfpRxIndicate(PAFP_ADAPTER Adapter, ULONG Block, PPNDIS_PACKET Packets, UINT Count, ULONG64 Bytes)
+/* The packets one handler run gathered and has not indicated yet, and the blocks walked to the
+ * end whose walk references it still holds (Held of them, in ring order from HeldFrom): a
+ * block's walk reference goes only after every packet of it went up, and a V2 ring's frames
+ * are gathered across many blocks. */
+typedef struct _AFP_RX_BATCH {
+    PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
+    UINT Count;
+    ULONG64 Bytes;
+    ULONG HeldFrom;
+    ULONG Held;
+} AFP_RX_BATCH;
+
+/* Whether Block is one of the batch's held blocks. */
+static BOOLEAN AfpRxHeld(const PAFP_ADAPTER Adapter, const AFP_RX_BATCH *Batch, ULONG Block)
 {
+    return (Block + Adapter->RxBlockCount - Batch->HeldFrom) % Adapter->RxBlockCount < Batch->Held;
+}
+
+/* DISPATCH_LEVEL, the io processor. Indicates the batch. As many as the ReceivePackets budget
+ * allows go up with NDIS_STATUS_SUCCESS (protocols may keep them; every one comes back through
+ * MiniportReturnPacket, perhaps before this call returns) and count on their blocks; the rest,
+ * last in the array as the RESOURCES rule requires, with NDIS_STATUS_RESOURCES. Then drops the
+ * walk references of the blocks walked to the end. A held block whose packets in the batch all
+ * stay up hands its walk's reference to them instead: in a V2 ring, where every frame is a
+ * block, that saves two interlocked operations per frame. */
+static VOID AfpRxFlush(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch)
+{
+    PPNDIS_PACKET Packets = Batch->Packets;
+    UINT Count = Batch->Count;
     LONG Budget = (LONG)Adapter->Config.ReceivePackets - (Adapter->RxOutstanding - 1);
     UINT Keep = Budget <= 0 ? 0 : ((UINT)Budget < Count ? (UINT)Budget : Count);
     UINT i;
+    UINT j;
+
+    if (Count != 0) {
+        for (i = 0; i < Count; i++)
+            NDIS_SET_PACKET_STATUS(Packets[i], i < Keep ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES);
+        if (Keep != 0)
+            InterlockedAdd(&Adapter->RxOutstanding, (LONG)Keep);
+        /* At most one interlocked add per run of packets from the same block. */
+        for (i = 0; i < Keep; i = j) {
+            ULONG Block = (ULONG)AFP_RX_RESERVED(Packets[i])->Block;
+            LONG References;
+
+            for (j = i + 1; j < Keep && AFP_RX_RESERVED(Packets[j])->Block == Block; j++)
+                ;
+            References = (LONG)(j - i);
+            if (AfpRxHeld(Adapter, Batch, Block) && (j == Count || AFP_RX_RESERVED(Packets[j])->Block != Block)) {
+                Adapter->Blocks[Block].WalkHandedOver = TRUE;
+                References--;
+            }
+            if (References != 0)
+                InterlockedAdd(&Adapter->Blocks[Block].References, References);
+        }
+        Adapter->RxFrames += Count;
+        Adapter->RxBytes += Batch->Bytes;
+        Adapter->RxIndicatedResources += Count - Keep;
+
+        NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
+
+        /* The SUCCESS ones may already be back and reused: only the RESOURCES ones are touched. */
+        for (i = Keep; i < Count; i++)
+            AfpRxFreePacket(Packets[i]);
+        Batch->Count = 0;
+        Batch->Bytes = 0;
+    }
+    for (; Batch->Held != 0; Batch->Held--) {
+        AFP_RX_BLOCK *Held = &Adapter->Blocks[Batch->HeldFrom];
+
+        if (Held->WalkHandedOver)
+            Held->WalkHandedOver = FALSE;
+        else
+            AfpRxBlockDereference(Adapter, Batch->HeldFrom);
+        Batch->HeldFrom = (Batch->HeldFrom + 1) % Adapter->RxBlockCount;
+    }
+}
+
+/* DISPATCH_LEVEL, the io processor. Indicates Count packets whose frames are in memory this
+ * driver reuses at once, with NDIS_STATUS_RESOURCES: protocols copy them before the call
+ * returns. */
+static VOID AfpRxIndicateCopies(PAFP_ADAPTER Adapter, PPNDIS_PACKET Packets, UINT Count, ULONG64 Bytes)
+{
+    UINT i;
 
     for (i = 0; i < Count; i++)
-        NDIS_SET_PACKET_STATUS(Packets[i], i < Keep ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES);
-    if (Keep != 0) {
-        InterlockedAdd(&Adapter->RxOutstanding, (LONG)Keep);
-        InterlockedAdd(&Adapter->Blocks[Block].References, (LONG)Keep);
-    }
+        NDIS_SET_PACKET_STATUS(Packets[i], NDIS_STATUS_RESOURCES);
     Adapter->RxFrames += Count;
     Adapter->RxBytes += Bytes;
-    Adapter->RxIndicatedResources += Count - Keep;
-
+    Adapter->RxIndicatedResources += Count;
     NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
-
-    /* The SUCCESS ones may already be back and reused: only the RESOURCES ones are touched. */
-    for (i = Keep; i < Count; i++)
+    for (i = 0; i < Count; i++)
         AfpRxFreePacket(Packets[i]);
 }
 
 /* DISPATCH_LEVEL, the io processor. Cuts a GSO frame into MTU-sized frames in the segment
- * area and indicates them, AFP_INDICATE_BATCH at a time, with NDIS_STATUS_RESOURCES: protocols
- * copy them before the call returns, so the area is free again for the next batch. */
+ * area and indicates them, AFP_INDICATE_BATCH at a time, as copies: the area is free again for
+ * the next batch. */
 static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length,
     const struct afp_rx_offload *Offload)
 {
@@ -176,7 +244,6 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length
     for (;;) {
         ULONG64 Bytes = 0;
         UINT Count = 0;
-        UINT i;
 
         while (Count < AFP_INDICATE_BATCH) {
             PUCHAR Slot = Adapter->SegmentArea + Count * Adapter->SegmentSlotBytes;
@@ -190,18 +257,12 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length
                 Overflow = 1;
                 break;
             }
-            NDIS_SET_PACKET_STATUS(Packet, NDIS_STATUS_RESOURCES);
             Packets[Count++] = Packet;
             Bytes += Segment;
         }
         if (Count != 0) {
-            Adapter->RxFrames += Count;
-            Adapter->RxBytes += Bytes;
-            Adapter->RxIndicatedResources += Count;
             Adapter->RxSegments += Count;
-            NdisMIndicateReceivePacket(Adapter->MiniportHandle, Packets, Count);
-            for (i = 0; i < Count; i++)
-                AfpRxFreePacket(Packets[i]);
+            AfpRxIndicateCopies(Adapter, Packets, Count, Bytes);
         }
         if (Count < AFP_INDICATE_BATCH || Overflow)
             break;
@@ -210,13 +271,11 @@ static VOID AfpRxIndicateSegments(PAFP_ADAPTER Adapter, PUCHAR Data, UINT Length
         Adapter->RxErrors++;
 }
 
-/* DISPATCH_LEVEL, the io processor. Indicates every good frame of one block; completes the
- * checksums and cuts the GSO frames the sender left to offloads. */
-static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_cursor *Cursor)
+/* DISPATCH_LEVEL, the io processor. Gathers every good frame of one block into Batch,
+ * indicating it whenever it fills; completes the checksums and cuts the GSO frames the sender
+ * left to offloads. A frame in the copy area goes up at once, as a copy. */
+static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_cursor *Cursor, AFP_RX_BATCH *Batch)
 {
-    PNDIS_PACKET Packets[AFP_INDICATE_BATCH];
-    UINT Count = 0;
-    ULONG64 Bytes = 0;
     /* A frame may carry an 802.1Q tag the interface did not strip. */
     UINT Longest = Adapter->Mtu + AFP_ETH_HEADER + 4;
     struct afp_rx_offload Offload;
@@ -232,12 +291,13 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
             Adapter->RxErrors++;
             continue;
         }
+        if ((Flags & AFP_RX_COPIED) != 0)
+            Adapter->RxCopied++;
+        if (Offload.gso != AFP_GSO_NONE || (Flags & AFP_RX_COPIED) != 0) {
+            /* In order: what is batched goes up first. */
+            AfpRxFlush(Adapter, Batch);
+        }
         if (Offload.gso != AFP_GSO_NONE) {
-            /* In order: what is batched goes up before the segments. */
-            if (Count != 0)
-                AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
-            Count = 0;
-            Bytes = 0;
             AfpRxIndicateSegments(Adapter, Data, Length, &Offload);
             continue;
         }
@@ -256,46 +316,76 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
             Adapter->RxErrors++;
             continue;
         }
-        Packets[Count++] = Packet;
-        Bytes += Length;
-        if (Count == AFP_INDICATE_BATCH) {
-            AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
-            Count = 0;
-            Bytes = 0;
+        if ((Flags & AFP_RX_COPIED) != 0) {
+            AfpRxIndicateCopies(Adapter, &Packet, 1, Length);
+            continue;
         }
+        Batch->Packets[Batch->Count++] = Packet;
+        Batch->Bytes += Length;
+        if (Batch->Count == AFP_INDICATE_BATCH)
+            AfpRxFlush(Adapter, Batch);
     }
-    if (Count != 0)
-        AfpRxIndicate(Adapter, Block, Packets, Count, Bytes);
 }
 
-/* DISPATCH_LEVEL, the io processor (AfpPortEvent). Walks the blocks the kernel retired, in
- * ring order, at most AFP_RX_BLOCKS_PER_EVENT per call (readiness brings us back for more). */
+/* DISPATCH_LEVEL, the io processor. Whether Block came, within AFP_RX_POLL_US, to a V2 ring run
+ * that walked Walked frames: in a stream of frames, sleeping until the kernel wakes us for the
+ * next one costs more than the wait (a wake-up per frame), so after AFP_RX_POLL_AFTER frames the
+ * run waits a little, with what it gathered indicated first. Trickles (acknowledgements) do not
+ * wait: they go to sleep and are woken per frame. */
+static BOOLEAN AfpRxPoll(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch, ULONG Block, struct afp_rx_cursor *Cursor,
+    ULONG Walked)
+{
+    ULONGLONG Deadline;
+
+    if (Adapter->Port.version != AFP_RING_V2 || Walked < AFP_RX_POLL_AFTER)
+        return FALSE;
+    AfpRxFlush(Adapter, Batch);
+    Deadline = KeQueryInterruptTime() + AFP_RX_POLL_US * 10;
+    do {
+        YieldProcessor();
+        if (afp_rx_block_open(&Adapter->Port, Block, Cursor) != 0)
+            return TRUE;
+    } while (KeQueryInterruptTime() < Deadline);
+    return FALSE;
+}
+
+/* DISPATCH_LEVEL, the io processor (AfpPortEvent). Walks the blocks the kernel handed over, in
+ * ring order, at most RxBlocksPerEvent per call (readiness brings us back for more). */
 VOID AfpRxService(PAFP_ADAPTER Adapter)
 {
+    AFP_RX_BATCH Batch;
     ULONG Walked;
     ULONG Last;
 
-    for (Walked = 0; Walked < AFP_RX_BLOCKS_PER_EVENT; Walked++) {
+    Batch.Count = 0;
+    Batch.Bytes = 0;
+    Batch.HeldFrom = Adapter->RxNextBlock;
+    Batch.Held = 0;
+    for (Walked = 0; Walked < Adapter->RxBlocksPerEvent; Walked++) {
         ULONG Block = Adapter->RxNextBlock;
         struct afp_rx_cursor Cursor;
 
-        if (Adapter->Blocks[Block].Owned || afp_rx_block_open(&Adapter->Port, Block, &Cursor) == 0)
+        if (Adapter->Blocks[Block].Owned)
             break;
-        InterlockedExchange(&Adapter->Blocks[Block].Owned, 1);
-        InterlockedExchange(&Adapter->Blocks[Block].References, 1); /* the walk's own */
-        AfpRxWalkBlock(Adapter, Block, &Cursor);
-        Adapter->RxNextBlock = (Block + 1) % Adapter->Config.RxBlocks;
+        if (afp_rx_block_open(&Adapter->Port, Block, &Cursor) == 0 && !AfpRxPoll(Adapter, &Batch, Block, &Cursor, Walked))
+            break;
+        /* No one else touches a block we do not own: plain stores do. */
+        Adapter->Blocks[Block].Owned = 1;
+        Adapter->Blocks[Block].References = 1; /* the walk's own */
+        AfpRxWalkBlock(Adapter, Block, &Cursor, &Batch);
+        Adapter->RxNextBlock = (Block + 1) % Adapter->RxBlockCount;
         Adapter->RxBlocksWalked++;
-        AfpRxBlockDereference(Adapter, Block);
+        Batch.Held++;
     }
+    AfpRxFlush(Adapter, &Batch);
     if (Walked != 0)
         NdisMEthIndicateReceiveComplete(Adapter->MiniportHandle);
-    if (Walked == AFP_RX_BLOCKS_PER_EVENT)
+    if (Walked == Adapter->RxBlocksPerEvent)
         return;
 
-    /* Everything retired is walked. If protocols still hold packets of the last block, the
+    /* Everything handed over is walked. If protocols still hold packets of the last block, the
      * socket stays readable for it: park until it comes back or the timer looks again. */
-    Last = (Adapter->RxNextBlock + Adapter->Config.RxBlocks - 1) % Adapter->Config.RxBlocks;
+    Last = (Adapter->RxNextBlock + Adapter->RxBlockCount - 1) % Adapter->RxBlockCount;
     if (!Adapter->Blocks[Last].Owned)
         return;
     InterlockedExchange(&Adapter->RxParked, 1);

@@ -552,6 +552,7 @@ static VOID Interlocked(VOID)
     KEEP(InterlockedCompareExchangePointer(&SharedPointer, NULL, &x));
     KeMemoryBarrier();
     MemoryBarrier();
+    YieldProcessor();
 }
 
 typedef struct _ALLCALLS_ITEM {
