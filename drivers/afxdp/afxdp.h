@@ -34,6 +34,8 @@
 #define AFXDP_MAX_MULTICAST         32          /* OID_802_3_MAXIMUM_LIST_SIZE */
 #define AFXDP_RX_BATCH              64          /* packets per NdisMIndicateReceivePacket */
 #define AFXDP_RX_ROUNDS             8           /* batches one handler run drains before yielding */
+#define AFXDP_RX_POLL_AFTER         8           /* frames in one run that make it wait for more */
+#define AFXDP_RX_POLL_US            20          /* how long it waits for the next frame */
 #define AFXDP_TX_BATCH              64          /* frames posted or reaped per pass */
 #define AFXDP_IDLE_POLLS            64          /* WRITABLE polls without progress before backing off */
 #define AFXDP_BACKOFF_MS            1           /* then the timer polls the completion ring */

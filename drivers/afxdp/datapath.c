@@ -24,6 +24,25 @@ static uint64_t AfxdpUnchainRxPacket(PAFXDP_ADAPTER Adapter, PNDIS_PACKET Packet
     return (uint64_t)AFXDP_RESERVED(Packet)->Frame << Adapter->FrameShift;
 }
 
+/* DISPATCH_LEVEL, on the io processor. Whether a frame came within AFXDP_RX_POLL_US to a run
+ * that already took Received frames: in a stream of frames, sleeping until the kernel wakes us
+ * for the next one costs more than the wait (the socket wakes us per frame), so after
+ * AFXDP_RX_POLL_AFTER frames the run waits a little. Trickles go to sleep and are woken. */
+static BOOLEAN AfxdpRxPoll(PAFXDP_ADAPTER Adapter, UINT Received)
+{
+    ULONGLONG Deadline;
+
+    if (Received < AFXDP_RX_POLL_AFTER)
+        return FALSE;
+    Deadline = KeQueryInterruptTime() + AFXDP_RX_POLL_US * 10;
+    do {
+        YieldProcessor();
+        if (xp_rx_ready(Adapter->Port))
+            return TRUE;
+    } while (KeQueryInterruptTime() < Deadline);
+    return FALSE;
+}
+
 /* DISPATCH_LEVEL, on the io processor. Drains the receive ring in batches: each frame's packet
  * gets a buffer mapping the frame where the kernel wrote it, the batch is indicated as one packet
  * array, and what the protocols did not keep goes straight back to the fill ring. */
@@ -34,6 +53,7 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
     uint32_t Lengths[AFXDP_RX_BATCH];
     PNDIS_PACKET Packets[AFXDP_RX_BATCH];
     uint64_t Recycle[AFXDP_RX_BATCH];
+    UINT Received = 0;
     UINT Round;
 
     for (Round = 0; Round < AFXDP_RX_ROUNDS; Round++) {
@@ -45,8 +65,11 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
         ULONG64 Bytes = 0;
         UINT i;
 
+        if (Taken == 0 && AfxdpRxPoll(Adapter, Received))
+            Taken = xp_rx_take(Adapter->Port, Addrs, Lengths, AFXDP_RX_BATCH);
         if (Taken == 0)
             break;
+        Received += Taken;
         for (i = 0; i < Taken; i++) {
             ULONG Frame = (ULONG)(Addrs[i] >> Adapter->FrameShift);
             PNDIS_BUFFER Buffer;

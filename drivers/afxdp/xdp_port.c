@@ -566,6 +566,11 @@ uint32_t xp_rx_take(struct xp_port *port, uint64_t *addrs, uint32_t *lengths, ui
     return count;
 }
 
+int xp_rx_ready(struct xp_port *port)
+{
+    return xsk_cons_nb_avail(&port->rx, 1) != 0;
+}
+
 void xp_tx_post(struct xp_port *port, const uint64_t *addrs, const uint32_t *lengths, uint32_t count)
 {
     uint32_t index;

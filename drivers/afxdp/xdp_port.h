@@ -118,6 +118,8 @@ int xp_port_membership(struct xp_port *port, int kind, int add, const uint8_t ma
 void xp_fill(struct xp_port *port, const uint64_t *addrs, uint32_t count);
 /* Takes up to `max` received frames off the receive ring: each frame's data address and length. */
 uint32_t xp_rx_take(struct xp_port *port, uint64_t *addrs, uint32_t *lengths, uint32_t max);
+/* Whether a received frame waits on the receive ring. */
+int xp_rx_ready(struct xp_port *port);
 /* Posts `count` frames for transmission (the transmit ring holds every transmit frame). */
 void xp_tx_post(struct xp_port *port, const uint64_t *addrs, const uint32_t *lengths, uint32_t count);
 /* sendto(MSG_DONTWAIT) when the kernel asks for a wake-up: it transmits what was posted (in copy
