@@ -19,6 +19,8 @@ struct Options {
     double seconds = 2;                        // wsk: measured time per server and case
     unsigned processors = 1;                   // wsk: the host's processor threads
     unsigned rounds = 3;                       // wire: rounds, each the stack and its baseline back to back
+    std::vector<unsigned> tpackets{2, 3};      // wire: afpacket's ring layouts (TpacketVersion), one run each
+    unsigned tpacket = 2;                      // wire: the layout of the run in progress
 };
 
 int run_datapath(const Options& options);

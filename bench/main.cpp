@@ -17,7 +17,8 @@ void usage() {
                  "usage: strata-bench datapath [--json] [--packets N] [--layers L,L...] [--stacking] [--driver-dir DIR]\n"
                  "       strata-bench wsk [--json] [--conns N,N...] [--sizes BYTES,BYTES...] [--seconds S] [--processors N]\n"
                  "                        [--driver-dir DIR]\n"
-                 "       strata-bench wire [--json] [--seconds S] [--rounds N] [--driver-dir DIR]   (root)\n");
+                 "       strata-bench wire [--json] [--seconds S] [--rounds N] [--tpacket 2,3]\n"
+                 "                         [--driver-dir DIR]   (root)\n");
 }
 
 // A comma-separated list of whole numbers in [low, high]; false (and `out` untouched) otherwise.
@@ -74,6 +75,11 @@ int main(int argc, char** argv) {
             options.seconds = std::strtod(argv[++i], &end);
             if (*end != '\0' || !(options.seconds >= 0.1 && options.seconds <= 3600)) {
                 std::fprintf(stderr, "strata-bench: --seconds: '%s' is not a duration of 0.1 to 3600 seconds\n", argv[i]);
+                return 2;
+            }
+        } else if (arg == "--tpacket" && i + 1 < argc) {
+            if (!parse_list(argv[++i], 2, 3, options.tpackets)) {
+                std::fprintf(stderr, "strata-bench: --tpacket: '%s' is not a list of ring layouts 2 and 3\n", argv[i]);
                 return 2;
             }
         } else if ((arg == "--processors" || arg == "--rounds") && i + 1 < argc) {

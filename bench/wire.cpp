@@ -5,8 +5,10 @@
 // core 1; the sink is the far veth end, whose kernel counts what arrives. Then TCP both ways:
 // iperf3 between two namespaces through afpacket → passthru → strata_tap (with the task offloads
 // they negotiate), against a Linux bridge joining the same veth to a second one into the other
-// namespace. Every figure is the median of --rounds rounds, each measuring the stack and its
-// baseline back to back, with the per-round ratios alongside. Needs root.
+// namespace. afpacket and TCP run once per ring layout in --tpacket (TpacketVersion; the
+// baseline loop uses the same layout and waits for frames as the driver does). Every figure is
+// the median of --rounds rounds, each measuring the stack and its baseline back to back, with
+// the per-round ratios alongside. Needs root.
 #include <signal.h>
 #include <unistd.h>
 
@@ -126,7 +128,9 @@ Rate measure_stack(const Options& options, const Veth& in, const Veth& out, cons
     }
     for (const auto& [name, ifname] : {std::pair{"wire-in", in.near()}, std::pair{"wire-out", out.near()}}) {
         // The baseline loop bypasses the qdisc too (PACKET_QDISC_BYPASS): the same transmit I/O.
-        std::string bypass = std::string(component) == "strata_afpacket" ? " --param QdiscBypass=1" : "";
+        std::string bypass = std::string(component) == "strata_afpacket"
+                                 ? " --param QdiscBypass=1 --param TpacketVersion=" + std::to_string(options.tpacket)
+                                 : "";
         rate.error = cli.run(std::string("device add ") + component + " --name " + name + " --param Interface=" + ifname +
                                  bypass,
                              &output);
@@ -258,7 +262,8 @@ std::string tcp_through_stack(const Options& options, const Namespace& a, const 
                              "install " + cli.inf("netstrata_tap.inf"),
                              "reg add 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\strata_tap\\Parameters' /v TapName "
                              "/t REG_SZ /d " + tap,
-                             "device add strata_afpacket --name tcp-wire --param Interface=" + wire.near(),
+                             "device add strata_afpacket --name tcp-wire --param Interface=" + wire.near() +
+                                 " --param TpacketVersion=" + std::to_string(options.tpacket),
                              std::string("start")}) {
         std::string error = cli.run(step);
         if (!error.empty()) return error;
@@ -340,17 +345,21 @@ struct RateSeries {
 };
 
 void emit(const Options& options, const char* driver, const RateSeries& rates) {
+    // afpacket's ring layout, which the figures depend on.
+    std::string layout = driver == std::string("afpacket") ? ",\"tpacket\":" + std::to_string(options.tpacket) : "";
     if (options.json) {
-        std::printf("{\"bench\":\"wire\",\"driver\":\"%s\",\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
+        std::printf("{\"bench\":\"wire\",\"driver\":\"%s\"%s,\"frame_bytes\":64,\"mpps\":%.3f,\"cpu_ns_per_pkt\":%.1f,"
                     "\"baseline_mpps\":%.3f,\"baseline_cpu_ns_per_pkt\":%.1f,\"ratio\":%.3f,\"ratio_min\":%.3f,"
                     "\"ratio_max\":%.3f,\"ratios\":%s,\"offered_mpps\":%.3f,\"rounds\":%zu,\"seconds\":%.1f}\n",
-                    driver, rates.mpps.median(), rates.cpu_ns_per_pkt.median(), rates.baseline_mpps.median(),
-                    rates.baseline_cpu_ns_per_pkt.median(), rates.ratio.median(), rates.ratio.min(), rates.ratio.max(),
-                    json_array(rates.ratio).c_str(), rates.offered_mpps.median(), rates.ratio.values.size(),
+                    driver, layout.c_str(), rates.mpps.median(), rates.cpu_ns_per_pkt.median(),
+                    rates.baseline_mpps.median(), rates.baseline_cpu_ns_per_pkt.median(), rates.ratio.median(),
+                    rates.ratio.min(), rates.ratio.max(), json_array(rates.ratio).c_str(), rates.offered_mpps.median(), rates.ratio.values.size(),
                     options.seconds);
     } else {
-        std::printf("%-9s  %8.3f Mpps  %8.1f ns/pkt   baseline %8.3f Mpps  %8.1f ns/pkt   ratio %.3f (%.3f–%.3f)\n",
-                    driver, rates.mpps.median(), rates.cpu_ns_per_pkt.median(), rates.baseline_mpps.median(),
+        std::string label = driver;
+        if (!layout.empty()) label += " V" + std::to_string(options.tpacket);
+        std::printf("%-11s  %8.3f Mpps  %8.1f ns/pkt   baseline %8.3f Mpps  %8.1f ns/pkt   ratio %.3f (%.3f–%.3f)\n",
+                    label.c_str(), rates.mpps.median(), rates.cpu_ns_per_pkt.median(), rates.baseline_mpps.median(),
                     rates.baseline_cpu_ns_per_pkt.median(), rates.ratio.median(), rates.ratio.min(), rates.ratio.max());
     }
     std::fflush(stdout);
@@ -359,22 +368,22 @@ void emit(const Options& options, const char* driver, const RateSeries& rates) {
 void emit_tcp(const Options& options, const char* direction, const Series& stack, const Series& bridge,
               const Series& ratio) {
     if (options.json)
-        std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"direction\":\"%s\","
-                    "\"gbps\":%.3f,\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,"
+        std::printf("{\"bench\":\"wire.tcp\",\"stack\":\"afpacket+passthru+strata_tap\",\"tpacket\":%u,"
+                    "\"direction\":\"%s\",\"gbps\":%.3f,\"baseline\":\"linux bridge\",\"baseline_gbps\":%.3f,\"ratio\":%.3f,"
                     "\"ratio_min\":%.3f,\"ratio_max\":%.3f,\"ratios\":%s,\"rounds\":%zu,\"seconds\":%.1f}\n",
-                    direction, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max(),
-                    json_array(ratio).c_str(), ratio.values.size(), options.seconds);
+                    options.tpacket, direction, stack.median(), bridge.median(), ratio.median(), ratio.min(),
+                    ratio.max(), json_array(ratio).c_str(), ratio.values.size(), options.seconds);
     else
-        std::printf("tcp %-8s %8.3f Gbit/s through afpacket+passthru+strata_tap   bridge %8.3f Gbit/s   "
+        std::printf("tcp %-8s %8.3f Gbit/s through afpacket(V%u)+passthru+strata_tap   bridge %8.3f Gbit/s   "
                     "ratio %.3f (%.3f–%.3f)\n",
-                    direction, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max());
+                    direction, options.tpacket, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max());
     std::fflush(stdout);
 }
 
 // One window of a baseline forwarding loop (PlainForwarder or XdpForwarder).
-template <typename Forwarder>
-Rate measure_forwarder(const Options& options, const Veth& in, const Veth& out) {
-    Forwarder plain(in.near(), out.near(), kForwarderCpu);
+template <typename Forwarder, typename... Layout>
+Rate measure_forwarder(const Options& options, const Veth& in, const Veth& out, Layout... layout) {
+    Forwarder plain(in.near(), out.near(), kForwarderCpu, layout...);
     Rate rate = measure(in, out, options.seconds, [&] { return plain.cpu_seconds(); });
     plain.stop();
     if (!plain.error().empty()) rate.error = plain.error();
@@ -384,7 +393,7 @@ Rate measure_forwarder(const Options& options, const Veth& in, const Veth& out) 
 // The baseline forwarding loop of `driver` for one window.
 Rate measure_baseline(const Options& options, const std::string& driver, const Veth& in, const Veth& out) {
     return driver == "afxdp" ? measure_forwarder<XdpForwarder>(options, in, out)
-                             : measure_forwarder<PlainForwarder>(options, in, out);
+                             : measure_forwarder<PlainForwarder>(options, in, out, options.tpacket);
 }
 
 }  // namespace
@@ -402,16 +411,21 @@ int run_wire(const Options& options) {
     try {
         Veth in(tag + "i", tag + "g");   // generator → in.far() … in.near() → forwarder
         Veth out(tag + "o", tag + "s");  // forwarder → out.near() … out.far() → sink
-        for (const auto& [driver, component, inf] : {std::tuple{"afpacket", "strata_afpacket", "netafpacket.inf"},
-                                                     std::tuple{"afxdp", "strata_afxdp", "netafxdp.inf"}}) {
+        // afpacket once per ring layout, then afxdp.
+        std::vector<std::tuple<const char*, const char*, const char*, unsigned>> paths;
+        for (unsigned layout : options.tpackets) paths.emplace_back("afpacket", "strata_afpacket", "netafpacket.inf", layout);
+        paths.emplace_back("afxdp", "strata_afxdp", "netafxdp.inf", 0);
+        for (const auto& [driver, component, inf, layout] : paths) {
             if (!std::filesystem::exists(options.driver_dir / inf)) continue;
+            Options path_options = options;
+            path_options.tpacket = layout;
             RateSeries rates;
             for (unsigned round = 0; round < options.rounds && rates.error.empty(); ++round) {
                 // Alternate which side goes first, so neither always follows the other's warm-up.
                 Rate stack, baseline;
-                if (round % 2 == 1) stack = measure_stack(options, in, out, component, inf);
-                baseline = measure_baseline(options, driver, in, out);
-                if (round % 2 == 0 && baseline.error.empty()) stack = measure_stack(options, in, out, component, inf);
+                if (round % 2 == 1) stack = measure_stack(path_options, in, out, component, inf);
+                baseline = measure_baseline(path_options, driver, in, out);
+                if (round % 2 == 0 && baseline.error.empty()) stack = measure_stack(path_options, in, out, component, inf);
                 if (!baseline.error.empty())
                     rates.error = std::string(driver == std::string("afxdp") ? "AF_XDP" : "AF_PACKET") +
                                   " baseline: " + baseline.error;
@@ -425,15 +439,19 @@ int run_wire(const Options& options) {
                 if (driver == std::string("afpacket")) return 1;
                 continue;
             }
-            emit(options, driver, rates);
+            emit(path_options, driver, rates);
         }
-        TcpSeries tcp = measure_tcp(options, tag);
-        if (!tcp.error.empty()) {
-            std::fprintf(stderr, "strata-bench wire: tcp: %s\n", tcp.error.c_str());
-            return 1;
+        for (unsigned layout : options.tpackets) {
+            Options layout_options = options;
+            layout_options.tpacket = layout;
+            TcpSeries tcp = measure_tcp(layout_options, tag);
+            if (!tcp.error.empty()) {
+                std::fprintf(stderr, "strata-bench wire: tcp: %s\n", tcp.error.c_str());
+                return 1;
+            }
+            emit_tcp(layout_options, "to_tap", tcp.stack_to_tap, tcp.bridge_to_b, tcp.to_tap_ratio);
+            emit_tcp(layout_options, "from_tap", tcp.stack_from_tap, tcp.bridge_from_b, tcp.from_tap_ratio);
         }
-        emit_tcp(options, "to_tap", tcp.stack_to_tap, tcp.bridge_to_b, tcp.to_tap_ratio);
-        emit_tcp(options, "from_tap", tcp.stack_from_tap, tcp.bridge_from_b, tcp.from_tap_ratio);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "strata-bench wire: %s\n", e.what());
         return 1;

@@ -138,7 +138,8 @@ void FrameGenerator::run(int fd) {
     }
 }
 
-PlainForwarder::PlainForwarder(const std::string& from, const std::string& to, unsigned cpu) : from_(from), to_(to) {
+PlainForwarder::PlainForwarder(const std::string& from, const std::string& to, unsigned cpu, unsigned tpacket)
+    : from_(from), to_(to), tpacket_(tpacket) {
     thread_ = std::thread([this, cpu] {
         pin_to_cpu(cpu);
         run();
@@ -164,20 +165,21 @@ void PlainForwarder::stop() {
 }
 
 void PlainForwarder::run() {
-    constexpr unsigned kBlockSize = 1 << 18, kBlocks = 16;
+    constexpr unsigned kBlockSize = 1 << 18, kBlocks = 16, kRxFrameSize = 2048;
+    constexpr unsigned kRxFrames = kBlockSize / kRxFrameSize * kBlocks;
     constexpr unsigned kTxFrameSize = 2048, kTxFrames = 1024;
     Fd rx(packet_socket(from_, error_));
     Fd tx(packet_socket(to_, error_));
     if (rx.get() < 0 || tx.get() < 0) return;
-    int v3 = TPACKET_V3, v2 = TPACKET_V2;
+    int rx_version = tpacket_ == 3 ? TPACKET_V3 : TPACKET_V2, v2 = TPACKET_V2;
     tpacket_req3 rx_req{};
     rx_req.tp_block_size = kBlockSize;
     rx_req.tp_block_nr = kBlocks;
-    rx_req.tp_frame_size = 2048;
-    rx_req.tp_frame_nr = kBlockSize / 2048 * kBlocks;
-    rx_req.tp_retire_blk_tov = 1;
+    rx_req.tp_frame_size = kRxFrameSize;
+    rx_req.tp_frame_nr = kRxFrames;
+    if (tpacket_ == 3) rx_req.tp_retire_blk_tov = 1;
     tpacket_req tx_req{kTxFrameSize * 16, kTxFrames / 16, kTxFrameSize, kTxFrames};
-    if (::setsockopt(rx.get(), SOL_PACKET, PACKET_VERSION, &v3, sizeof v3) != 0 ||
+    if (::setsockopt(rx.get(), SOL_PACKET, PACKET_VERSION, &rx_version, sizeof rx_version) != 0 ||
         ::setsockopt(rx.get(), SOL_PACKET, PACKET_RX_RING, &rx_req, sizeof rx_req) != 0 ||
         ::setsockopt(tx.get(), SOL_PACKET, PACKET_VERSION, &v2, sizeof v2) != 0 ||
         ::setsockopt(tx.get(), SOL_PACKET, PACKET_TX_RING, &tx_req, sizeof tx_req) != 0) {
@@ -191,35 +193,66 @@ void PlainForwarder::run() {
         error_ = errno_text("mmap");
         return;
     }
-    unsigned block = 0, tx_next = 0;
+    unsigned tx_next = 0, queued = 0;
+    auto forward = [&](const unsigned char* data, unsigned length) {
+        auto* slot = reinterpret_cast<tpacket2_hdr*>(tx_ring + std::size_t{tx_next} * kTxFrameSize);
+        if (__atomic_load_n(&slot->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE ||
+            length > kTxFrameSize - TPACKET2_HDRLEN)
+            return;
+        std::memcpy(reinterpret_cast<unsigned char*>(slot) + TPACKET2_HDRLEN - sizeof(sockaddr_ll), data, length);
+        slot->tp_len = length;
+        __atomic_store_n(&slot->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+        tx_next = (tx_next + 1) % kTxFrames;
+        ++queued;
+    };
+    auto kick = [&] {
+        if (queued == 0) return;
+        ::send(tx.get(), nullptr, 0, MSG_DONTWAIT);
+        forwarded_.fetch_add(queued, std::memory_order_relaxed);
+        queued = 0;
+    };
+    auto sleep_until_readable = [&] {
+        pollfd p{rx.get(), POLLIN, 0};
+        ::poll(&p, 1, 10);
+    };
+
+    unsigned next = 0, since_sleep = 0;
     while (!stop_.load(std::memory_order_relaxed)) {
-        auto* desc = reinterpret_cast<tpacket_block_desc*>(rx_ring + std::size_t{block} * kBlockSize);
-        if ((__atomic_load_n(&desc->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
-            pollfd p{rx.get(), POLLIN, 0};
-            ::poll(&p, 1, 10);
+        if (tpacket_ == 3) {
+            auto* desc = reinterpret_cast<tpacket_block_desc*>(rx_ring + std::size_t{next} * kBlockSize);
+            if ((__atomic_load_n(&desc->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
+                sleep_until_readable();
+                continue;
+            }
+            unsigned count = desc->hdr.bh1.num_pkts;
+            auto* packet = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<unsigned char*>(desc) +
+                                                           desc->hdr.bh1.offset_to_first_pkt);
+            for (unsigned i = 0; i < count; ++i) {
+                forward(reinterpret_cast<unsigned char*>(packet) + packet->tp_mac, packet->tp_snaplen);
+                packet = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<unsigned char*>(packet) + packet->tp_next_offset);
+            }
+            __atomic_store_n(&desc->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+            next = (next + 1) % kBlocks;
+            kick();
             continue;
         }
-        unsigned count = desc->hdr.bh1.num_pkts, queued = 0;
-        auto* packet = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<unsigned char*>(desc) + desc->hdr.bh1.offset_to_first_pkt);
-        for (unsigned i = 0; i < count; ++i) {
-            auto* slot = reinterpret_cast<tpacket2_hdr*>(tx_ring + std::size_t{tx_next} * kTxFrameSize);
-            if (__atomic_load_n(&slot->tp_status, __ATOMIC_ACQUIRE) == TP_STATUS_AVAILABLE &&
-                packet->tp_snaplen <= kTxFrameSize - TPACKET2_HDRLEN) {
-                std::memcpy(reinterpret_cast<unsigned char*>(slot) + TPACKET2_HDRLEN - sizeof(sockaddr_ll),
-                            reinterpret_cast<unsigned char*>(packet) + packet->tp_mac, packet->tp_snaplen);
-                slot->tp_len = packet->tp_snaplen;
-                __atomic_store_n(&slot->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
-                tx_next = (tx_next + 1) % kTxFrames;
-                ++queued;
-            }
-            packet = reinterpret_cast<tpacket3_hdr*>(reinterpret_cast<unsigned char*>(packet) + packet->tp_next_offset);
+        auto status_of = [&](unsigned frame) {
+            return &reinterpret_cast<tpacket2_hdr*>(rx_ring + std::size_t{frame} * kRxFrameSize)->tp_status;
+        };
+        if ((__atomic_load_n(status_of(next), __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
+            kick();
+            if (poll_briefly(since_sleep, [&] { return (__atomic_load_n(status_of(next), __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0; }))
+                continue;
+            since_sleep = 0;
+            sleep_until_readable();
+            continue;
         }
-        __atomic_store_n(&desc->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-        block = (block + 1) % kBlocks;
-        if (queued != 0) {
-            ::send(tx.get(), nullptr, 0, MSG_DONTWAIT);
-            forwarded_.fetch_add(queued, std::memory_order_relaxed);
-        }
+        auto* frame = reinterpret_cast<tpacket2_hdr*>(rx_ring + std::size_t{next} * kRxFrameSize);
+        forward(reinterpret_cast<unsigned char*>(frame) + frame->tp_mac, frame->tp_snaplen);
+        __atomic_store_n(&frame->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        next = (next + 1) % kRxFrames;
+        ++since_sleep;
+        if (queued == 32) kick();
     }
     ::munmap(rx_ring, rx_bytes);
     ::munmap(tx_ring, tx_bytes);

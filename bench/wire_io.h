@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -57,11 +58,29 @@ private:
     std::thread thread_;
 };
 
+// The drivers' rule for waiting (afpacket with TPACKET_V2, afxdp), which the baselines follow
+// too: a run that took at least 8 frames since it last slept polls `ready` for up to 20 µs
+// before it sleeps. Whether `ready` said yes.
+template <typename Ready>
+bool poll_briefly(unsigned frames_since_sleep, Ready ready) {
+    if (frames_since_sleep < 8) return false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+    do {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (ready()) return true;
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
 // The baseline: receives on `from` and transmits on `to`, copying each frame, on a thread pinned
-// to `cpu`, until stop(). cpu_seconds() is the CPU time that thread has used so far.
+// to `cpu`, until stop(). The receive ring is laid out as afpacket's TpacketVersion `tpacket`
+// says: 3, blocks (slept on until one is handed over); 2, frames (and poll_briefly). The
+// transmit ring is TPACKET_V2. cpu_seconds() is the CPU time that thread has used so far.
 class PlainForwarder {
 public:
-    PlainForwarder(const std::string& from, const std::string& to, unsigned cpu);
+    PlainForwarder(const std::string& from, const std::string& to, unsigned cpu, unsigned tpacket);
     ~PlainForwarder();
     void stop();
     double cpu_seconds() const;
@@ -71,6 +90,7 @@ public:
 private:
     void run();
     std::string from_, to_;
+    unsigned tpacket_;
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> forwarded_{0};
     std::string error_;
