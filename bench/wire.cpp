@@ -376,7 +376,7 @@ void emit_tcp(const Options& options, const char* direction, const Series& stack
     else
         std::printf("tcp %-8s %8.3f Gbit/s through afpacket(V%u)+passthru+strata_tap   bridge %8.3f Gbit/s   "
                     "ratio %.3f (%.3f–%.3f)\n",
-                    direction, options.tpacket, stack.median(), bridge.median(), ratio.median(), ratio.min(), ratio.max());
+                    direction, stack.median(), options.tpacket, bridge.median(), ratio.median(), ratio.min(), ratio.max());
     std::fflush(stdout);
 }
 

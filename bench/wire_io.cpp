@@ -216,7 +216,8 @@ void PlainForwarder::run() {
         ::poll(&p, 1, 10);
     };
 
-    unsigned next = 0, since_sleep = 0;
+    unsigned next = 0;
+    RunPoller poller;
     while (!stop_.load(std::memory_order_relaxed)) {
         if (tpacket_ == 3) {
             auto* desc = reinterpret_cast<tpacket_block_desc*>(rx_ring + std::size_t{next} * kBlockSize);
@@ -241,9 +242,8 @@ void PlainForwarder::run() {
         };
         if ((__atomic_load_n(status_of(next), __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
             kick();
-            if (poll_briefly(since_sleep, [&] { return (__atomic_load_n(status_of(next), __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0; }))
+            if (poller.wait([&] { return (__atomic_load_n(status_of(next), __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0; }))
                 continue;
-            since_sleep = 0;
             sleep_until_readable();
             continue;
         }
@@ -251,7 +251,7 @@ void PlainForwarder::run() {
         forward(reinterpret_cast<unsigned char*>(frame) + frame->tp_mac, frame->tp_snaplen);
         __atomic_store_n(&frame->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
         next = (next + 1) % kRxFrames;
-        ++since_sleep;
+        poller.took(1);
         if (queued == 32) kick();
     }
     ::munmap(rx_ring, rx_bytes);

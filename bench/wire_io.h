@@ -59,24 +59,43 @@ private:
 };
 
 // The drivers' rule for waiting (afpacket with TPACKET_V2, afxdp), which the baselines follow
-// too: a run that took at least 8 frames since it last slept polls `ready` for up to 20 µs
-// before it sleeps. Whether `ready` said yes.
-template <typename Ready>
-bool poll_briefly(unsigned frames_since_sleep, Ready ready) {
-    if (frames_since_sleep < 8) return false;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
-    do {
+// too: once a run — the frames since the loop last slept — took 8 frames, it polls for the next
+// frame instead of sleeping, up to 20 µs in all.
+class RunPoller {
+public:
+    void took(unsigned frames) { frames_ += frames; }
+    // Whether `ready` said yes before the run's polling time ran out; if not, the caller sleeps.
+    template <typename Ready>
+    bool wait(Ready ready) {
+        if (frames_ < 8) return end_run();
+        auto now = std::chrono::steady_clock::now();
+        if (!polling_) {
+            deadline_ = now + std::chrono::microseconds(20);
+            polling_ = true;
+        }
+        for (; now < deadline_; now = std::chrono::steady_clock::now()) {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+            __builtin_ia32_pause();
 #endif
-        if (ready()) return true;
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
-}
+            if (ready()) return true;
+        }
+        return end_run();
+    }
+
+private:
+    bool end_run() {
+        frames_ = 0;
+        polling_ = false;
+        return false;
+    }
+    unsigned frames_ = 0;
+    bool polling_ = false;
+    std::chrono::steady_clock::time_point deadline_;
+};
 
 // The baseline: receives on `from` and transmits on `to`, copying each frame, on a thread pinned
 // to `cpu`, until stop(). The receive ring is laid out as afpacket's TpacketVersion `tpacket`
-// says: 3, blocks (slept on until one is handed over); 2, frames (and poll_briefly). The
+// says: 3, blocks (slept on until one is handed over); 2, frames (waited for as RunPoller says). The
 // transmit ring is TPACKET_V2. cpu_seconds() is the CPU time that thread has used so far.
 class PlainForwarder {
 public:

@@ -1,7 +1,7 @@
 // xdp_forwarder.cpp — the AF_XDP forwarding loop of `strata-bench wire` (see xdp_forwarder.h):
 // one UMEM and socket per interface (copy mode, as veth gives), the receive side's fill ring kept
 // full, one sendto per batch on the transmit side, its completion ring reaped into a free list;
-// it waits for frames as afxdp does (poll_briefly, then poll).
+// it waits for frames as afxdp does (RunPoller, then poll).
 #include "xdp_forwarder.h"
 
 #include <poll.h>
@@ -101,7 +101,7 @@ void XdpForwarder::run() {
     std::vector<std::uint64_t> free_tx;
     for (unsigned i = 0; i < kFrames; ++i) free_tx.push_back(std::uint64_t{i} * kFrameSize);
 
-    unsigned since_sleep = 0;
+    RunPoller poller;
     while (!stop_.load(std::memory_order_relaxed)) {
         std::uint32_t done_index = 0;
         unsigned done = xsk_ring_cons__peek(&out.completion, kBatch, &done_index);
@@ -111,13 +111,12 @@ void XdpForwarder::run() {
         std::uint32_t rx_index = 0;
         unsigned received = xsk_ring_cons__peek(&in.rx, kBatch, &rx_index);
         if (received == 0) {
-            if (poll_briefly(since_sleep, [&] { return xsk_cons_nb_avail(&in.rx, 1) != 0; })) continue;
-            since_sleep = 0;
+            if (poller.wait([&] { return xsk_cons_nb_avail(&in.rx, 1) != 0; })) continue;
             pollfd ready{xsk_socket__fd(in.socket), POLLIN, 0};
             ::poll(&ready, 1, 10);
             continue;
         }
-        since_sleep += received;
+        poller.took(received);
         std::uint32_t tx_index = 0, fill_index = 0;
         unsigned sendable = std::min<unsigned>(received, static_cast<unsigned>(free_tx.size()));
         sendable = xsk_ring_prod__reserve(&out.tx, sendable, &tx_index);

@@ -327,25 +327,25 @@ static VOID AfpRxWalkBlock(PAFP_ADAPTER Adapter, ULONG Block, struct afp_rx_curs
     }
 }
 
-/* DISPATCH_LEVEL, the io processor. Whether Block came, within AFP_RX_POLL_US, to a V2 ring run
- * that walked Walked frames: in a stream of frames, sleeping until the kernel wakes us for the
- * next one costs more than the wait (a wake-up per frame), so after AFP_RX_POLL_AFTER frames the
- * run waits a little, with what it gathered indicated first. Trickles (acknowledgements) do not
- * wait: they go to sleep and are woken per frame. */
+/* DISPATCH_LEVEL, the io processor. Whether Block came to a V2 ring run that walked Walked
+ * frames before *Deadline (0: the run has not waited yet; the first wait sets it AFP_RX_POLL_US
+ * ahead, so a run waits that long at most in all). In a stream of frames, sleeping until the
+ * kernel wakes us for the next one costs more than the wait (a wake-up per frame), so after
+ * AFP_RX_POLL_AFTER frames the run waits a little, with what it gathered indicated first.
+ * Trickles (acknowledgements) do not wait: they go to sleep and are woken per frame. */
 static BOOLEAN AfpRxPoll(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch, ULONG Block, struct afp_rx_cursor *Cursor,
-    ULONG Walked)
+    ULONG Walked, PULONGLONG Deadline)
 {
-    ULONGLONG Deadline;
-
     if (Adapter->Port.version != AFP_RING_V2 || Walked < AFP_RX_POLL_AFTER)
         return FALSE;
     AfpRxFlush(Adapter, Batch);
-    Deadline = KeQueryInterruptTime() + AFP_RX_POLL_US * 10;
+    if (*Deadline == 0)
+        *Deadline = KeQueryInterruptTime() + AFP_RX_POLL_US * 10;
     do {
         YieldProcessor();
         if (afp_rx_block_open(&Adapter->Port, Block, Cursor) != 0)
             return TRUE;
-    } while (KeQueryInterruptTime() < Deadline);
+    } while (KeQueryInterruptTime() < *Deadline);
     return FALSE;
 }
 
@@ -354,6 +354,7 @@ static BOOLEAN AfpRxPoll(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch, ULONG Block,
 VOID AfpRxService(PAFP_ADAPTER Adapter)
 {
     AFP_RX_BATCH Batch;
+    ULONGLONG PollDeadline = 0;
     ULONG Walked;
     ULONG Last;
 
@@ -367,7 +368,7 @@ VOID AfpRxService(PAFP_ADAPTER Adapter)
 
         if (Adapter->Blocks[Block].Owned)
             break;
-        if (afp_rx_block_open(&Adapter->Port, Block, &Cursor) == 0 && !AfpRxPoll(Adapter, &Batch, Block, &Cursor, Walked))
+        if (afp_rx_block_open(&Adapter->Port, Block, &Cursor) == 0 && !AfpRxPoll(Adapter, &Batch, Block, &Cursor, Walked, &PollDeadline))
             break;
         /* No one else touches a block we do not own: plain stores do. */
         Adapter->Blocks[Block].Owned = 1;

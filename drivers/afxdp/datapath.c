@@ -24,22 +24,23 @@ static uint64_t AfxdpUnchainRxPacket(PAFXDP_ADAPTER Adapter, PNDIS_PACKET Packet
     return (uint64_t)AFXDP_RESERVED(Packet)->Frame << Adapter->FrameShift;
 }
 
-/* DISPATCH_LEVEL, on the io processor. Whether a frame came within AFXDP_RX_POLL_US to a run
- * that already took Received frames: in a stream of frames, sleeping until the kernel wakes us
- * for the next one costs more than the wait (the socket wakes us per frame), so after
- * AFXDP_RX_POLL_AFTER frames the run waits a little. Trickles go to sleep and are woken. */
-static BOOLEAN AfxdpRxPoll(PAFXDP_ADAPTER Adapter, UINT Received)
+/* DISPATCH_LEVEL, on the io processor. Whether a frame came before *Deadline to a run that
+ * already took Received frames (*Deadline 0: the run has not waited yet; the first wait sets it
+ * AFXDP_RX_POLL_US ahead, so a run waits that long at most in all). In a stream of frames,
+ * sleeping until the kernel wakes us for the next one costs more than the wait (the socket wakes
+ * us per frame), so after AFXDP_RX_POLL_AFTER frames the run waits a little. Trickles go to
+ * sleep and are woken. */
+static BOOLEAN AfxdpRxPoll(PAFXDP_ADAPTER Adapter, UINT Received, PULONGLONG Deadline)
 {
-    ULONGLONG Deadline;
-
     if (Received < AFXDP_RX_POLL_AFTER)
         return FALSE;
-    Deadline = KeQueryInterruptTime() + AFXDP_RX_POLL_US * 10;
+    if (*Deadline == 0)
+        *Deadline = KeQueryInterruptTime() + AFXDP_RX_POLL_US * 10;
     do {
         YieldProcessor();
         if (xp_rx_ready(Adapter->Port))
             return TRUE;
-    } while (KeQueryInterruptTime() < Deadline);
+    } while (KeQueryInterruptTime() < *Deadline);
     return FALSE;
 }
 
@@ -53,6 +54,7 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
     uint32_t Lengths[AFXDP_RX_BATCH];
     PNDIS_PACKET Packets[AFXDP_RX_BATCH];
     uint64_t Recycle[AFXDP_RX_BATCH];
+    ULONGLONG PollDeadline = 0;
     UINT Received = 0;
     UINT Round;
 
@@ -65,7 +67,7 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
         ULONG64 Bytes = 0;
         UINT i;
 
-        if (Taken == 0 && AfxdpRxPoll(Adapter, Received))
+        if (Taken == 0 && AfxdpRxPoll(Adapter, Received, &PollDeadline))
             Taken = xp_rx_take(Adapter->Port, Addrs, Lengths, AFXDP_RX_BATCH);
         if (Taken == 0)
             break;
