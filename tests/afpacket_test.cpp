@@ -657,8 +657,11 @@ TEST_F(Afpacket, FarEndDownAndUpReachTheProtocolAsMediaStatus) {
     EXPECT_EQ(query_ulong(OID_GEN_MEDIA_CONNECT_STATUS), static_cast<ULONG>(NdisMediaStateConnected));
 
     ASSERT_EQ(ns_->run("ip link set " + far() + " down").exit_code, 0);
-    ASSERT_TRUE(eventually([&] { return probe_stats().LastStatus == static_cast<ULONG>(NDIS_STATUS_MEDIA_DISCONNECT); }));
-    EXPECT_GE(probe_stats().StatusCompletes, 1u) << "followed by ProtocolStatusComplete";
+    // ProtocolStatusComplete follows ProtocolStatus on the adapter's processor: wait for both.
+    ASSERT_TRUE(eventually([&] {
+        PROBE_STATS s = probe_stats();
+        return s.LastStatus == static_cast<ULONG>(NDIS_STATUS_MEDIA_DISCONNECT) && s.StatusCompletes >= 1;
+    })) << "a disconnect, followed by ProtocolStatusComplete";
     EXPECT_EQ(query_ulong(OID_GEN_MEDIA_CONNECT_STATUS), static_cast<ULONG>(NdisMediaStateDisconnected));
 
     // Sends fail while the medium is gone.
