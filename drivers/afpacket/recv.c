@@ -143,10 +143,18 @@ typedef struct _AFP_RX_BATCH {
     ULONG Held;
 } AFP_RX_BATCH;
 
+/* The block after Block in ring order. A V2 ring steps once per frame: no division. */
+static ULONG AfpRxNext(const PAFP_ADAPTER Adapter, ULONG Block)
+{
+    return Block + 1 == Adapter->RxBlockCount ? 0 : Block + 1;
+}
+
 /* Whether Block is one of the batch's held blocks. */
 static BOOLEAN AfpRxHeld(const PAFP_ADAPTER Adapter, const AFP_RX_BATCH *Batch, ULONG Block)
 {
-    return (Block + Adapter->RxBlockCount - Batch->HeldFrom) % Adapter->RxBlockCount < Batch->Held;
+    ULONG Distance = Block >= Batch->HeldFrom ? Block - Batch->HeldFrom : Block + Adapter->RxBlockCount - Batch->HeldFrom;
+
+    return Distance < Batch->Held;
 }
 
 /* DISPATCH_LEVEL, the io processor. Indicates the batch. As many as the ReceivePackets budget
@@ -204,7 +212,7 @@ static VOID AfpRxFlush(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch)
             Held->WalkHandedOver = FALSE;
         else
             AfpRxBlockDereference(Adapter, Batch->HeldFrom);
-        Batch->HeldFrom = (Batch->HeldFrom + 1) % Adapter->RxBlockCount;
+        Batch->HeldFrom = AfpRxNext(Adapter, Batch->HeldFrom);
     }
 }
 
@@ -374,7 +382,7 @@ VOID AfpRxService(PAFP_ADAPTER Adapter)
         Adapter->Blocks[Block].Owned = 1;
         Adapter->Blocks[Block].References = 1; /* the walk's own */
         AfpRxWalkBlock(Adapter, Block, &Cursor, &Batch);
-        Adapter->RxNextBlock = (Block + 1) % Adapter->RxBlockCount;
+        Adapter->RxNextBlock = AfpRxNext(Adapter, Block);
         Adapter->RxBlocksWalked++;
         Batch.Held++;
     }
