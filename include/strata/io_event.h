@@ -19,7 +19,7 @@ extern "C" {
 /* Events a handler asks for and is told about. */
 #define STRATA_IO_READABLE 0x00000001u
 #define STRATA_IO_WRITABLE 0x00000002u
-#define STRATA_IO_HANGUP   0x00000004u /* error or hang-up; always reported */
+#define STRATA_IO_HANGUP   0x00000004u /* error or hang-up; reported unless the watch is paused */
 
 /* DISPATCH_LEVEL, on the processor serving the handle the event was registered for. */
 typedef VOID (*STRATA_IO_EVENT_HANDLER)(IN PVOID Context, IN ULONG Events);
@@ -40,14 +40,16 @@ NDIS_STATUS StrataMRegisterIoEvent(OUT PNDIS_HANDLE IoEventHandle, IN NDIS_HANDL
                                    IN STRATA_IO_EVENT_HANDLER Handler, IN PVOID Context);
 
 /* IRQL <= DISPATCH_LEVEL, any thread. Changes the events watched, e.g. STRATA_IO_WRITABLE while
- * a transmit ring is full and not after. */
+ * a transmit ring is full and not after. Events 0 (also at registration) pauses the watch:
+ * nothing is reported, hang-ups included, and the descriptor carries no wait of the host's, so
+ * the kernel's readiness changes on it (a transmit socket's completions) cost nothing. */
 VOID StrataSetIoEventMask(IN NDIS_HANDLE IoEventHandle, IN ULONG Events);
 
 /* IRQL == PASSIVE_LEVEL, or DISPATCH_LEVEL inside a handler for an event served by the same
  * processor (e.g. its own, when the descriptor hangs up for good: hang-ups are reported whatever
- * the mask). Stops watching; on return the handler is not running (unless the caller is that
- * handler) and will not run again. Call it before closing the descriptor (MiniportHalt,
- * ProtocolUnbindAdapter). */
+ * the mask, unless it is 0). Stops watching; on return the handler is not running (unless the
+ * caller is that handler) and will not run again. Call it before closing the descriptor
+ * (MiniportHalt, ProtocolUnbindAdapter). */
 VOID StrataDeregisterIoEvent(IN NDIS_HANDLE IoEventHandle);
 
 /* IRQL <= DISPATCH_LEVEL. The processor (0-based) that runs the handle's handlers, or

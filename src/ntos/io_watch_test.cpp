@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/epoll.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -128,10 +129,44 @@ TEST(IoWatch, MaskChangeStopsAndRestartsCalls) {
     remove_io_watch(0, eventfd.fd());
 }
 
+// A paused watch is out of the epoll set: not even a hang-up reaches it until it resumes.
+TEST(IoWatch, PausedWatchHearsNothingUntilItResumes) {
+    ProcessorScope processors(2);
+    int pipe_ends[2];
+    ASSERT_EQ(::pipe2(pipe_ends, O_CLOEXEC | O_NONBLOCK), 0);
+    CountingWatch watch;
+    watch.fd = pipe_ends[0];
+    add_io_watch(1, pipe_ends[0], EPOLLIN, watch);
+    ASSERT_TRUE(modify_io_watch(1, pipe_ends[0], 0, watch));
+    ASSERT_TRUE(modify_io_watch(1, pipe_ends[0], 0, watch));  // pausing twice is no error
+
+    ::close(pipe_ends[1]);
+    run_on_processor(1, [] {});
+    run_on_processor(1, [] {});
+    EXPECT_EQ(watch.calls.load(), 0);
+
+    ASSERT_TRUE(modify_io_watch(1, pipe_ends[0], EPOLLIN, watch));
+    ASSERT_TRUE(wait_until([&] { return watch.calls.load() >= 1; }));
+    EXPECT_NE(watch.events.load() & EPOLLHUP, 0u);
+    ASSERT_TRUE(modify_io_watch(1, pipe_ends[0], 0, watch));
+    remove_io_watch(1, pipe_ends[0]);
+    int calls = watch.calls.load();
+
+    // Removed while paused: the descriptor is free to be watched afresh.
+    CountingWatch again;
+    again.fd = pipe_ends[0];
+    add_io_watch(1, pipe_ends[0], EPOLLIN, again);
+    ASSERT_TRUE(wait_until([&] { return again.calls.load() >= 1; }));
+    remove_io_watch(1, pipe_ends[0]);
+    EXPECT_EQ(watch.calls.load(), calls);
+    ::close(pipe_ends[0]);
+}
+
 TEST(IoWatch, DescriptorEpollRefusesIsAnError) {
     ProcessorScope processors(1);
     CountingWatch watch;
     EXPECT_THROW(add_io_watch(0, -1, EPOLLIN, watch), std::system_error);
+    EXPECT_THROW(add_io_watch(0, -1, 0, watch), std::system_error);  // paused, still checked
 
     EventFd eventfd;
     watch.fd = eventfd.fd();

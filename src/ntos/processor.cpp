@@ -335,25 +335,37 @@ void add_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch)
         epoll_event event{};
         event.events = epoll_events;
         event.data.ptr = &watch;
-        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, fd, &event) != 0) error = errno;
-        else ++p.io_watches;
+        // Added even when paused, so that epoll's refusal (a bad or a regular file) is reported now.
+        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
+            error = errno;
+            return;
+        }
+        if (epoll_events == 0) ::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+        ++p.io_watches;
     });
     if (error != 0) throw std::system_error(error, std::generic_category(), "epoll_ctl");
 }
 
 bool modify_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch) noexcept {
     if (index >= processor_count()) return false;
+    int epoll = processors().cpu[index].epoll.get();
+    if (epoll_events == 0) return ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr) == 0 || errno == ENOENT;
     epoll_event event{};
     event.events = epoll_events;
     event.data.ptr = &watch;
-    return ::epoll_ctl(processors().cpu[index].epoll.get(), EPOLL_CTL_MOD, fd, &event) == 0;
+    // A paused watch is out of the set; two threads resuming it at once race to add it.
+    for (int op : {EPOLL_CTL_MOD, EPOLL_CTL_ADD, EPOLL_CTL_MOD}) {
+        if (::epoll_ctl(epoll, op, fd, &event) == 0) return true;
+        if (errno != (op == EPOLL_CTL_MOD ? ENOENT : EEXIST)) return false;
+    }
+    return false;
 }
 
 void remove_io_watch(unsigned index, int fd) {
     check_index(index, "remove_io_watch");
     run_on_processor(index, [&] {
         Processor& p = processors().cpu[index];
-        if (::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, fd, nullptr) != 0) return;
+        ::epoll_ctl(p.epoll.get(), EPOLL_CTL_DEL, fd, nullptr);  // ENOENT: it was paused
         --p.io_watches;
         p.watch_removed = true;
     });

@@ -68,8 +68,11 @@ protected:
 
 // Watches `fd` for `epoll_events` on processor `index`; throws std::system_error (EEXIST, EBADF,
 // EPERM for a regular file …) when epoll refuses it. Passive-level callers, processors running.
+// A watch for no events is paused: out of the epoll set, so the descriptor's wait queue holds
+// no entry of ours and the kernel skips the wake-up call on every readiness change.
 void add_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch);
-// Changes the events watched; any thread, any IRQL. False when epoll refused it.
+// Changes the events watched (0 pauses the watch, hang-ups included); any thread, any IRQL.
+// False when epoll refused it.
 bool modify_io_watch(unsigned index, int fd, unsigned epoll_events, IoWatch& watch) noexcept;
 // Stops watching `fd`. On return `watch.ready` is not running and will not run again.
 // Passive-level callers (a processor thread calling it for itself is served in place).
