@@ -292,6 +292,15 @@ static NDIS_STATUS AfxdpRegisterEvents(PAFXDP_ADAPTER Adapter)
             Adapter->Config.Interface, (unsigned)Status);
         return Status;
     }
+    /* Paused until sends are in flight: a watched socket is woken for every frame the kernel frees. */
+    Status = StrataMRegisterIoEvent(&Adapter->TxEvent, Adapter->MiniportHandle, xp_port_tx_fd(Adapter->Port), 0,
+        AfxdpTxEvent, Adapter);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        AfxdpLog(NDIS_ERROR_CODE_INTERRUPT_CONNECT, "interface %s: StrataMRegisterIoEvent (transmit) failed with %08x",
+            Adapter->Config.Interface, (unsigned)Status);
+        StrataDeregisterIoEvent(Adapter->PortEvent);
+        return Status;
+    }
     Adapter->LinkFd = xp_link_open();
     if (Adapter->LinkFd < 0) {
         DbgPrint("afxdp: %s: no rtnetlink link watch (%s); media state stays as at start\n",
@@ -421,6 +430,7 @@ VOID AfxdpHalt(NDIS_HANDLE MiniportAdapterContext)
     if (Adapter->LinkEvent != NULL)
         StrataDeregisterIoEvent(Adapter->LinkEvent);
     Adapter->LinkEvent = NULL;
+    StrataDeregisterIoEvent(Adapter->TxEvent);
     StrataDeregisterIoEvent(Adapter->PortEvent);
     NdisMCancelTimer(&Adapter->TxTimer, &Cancelled);
     /* A timer function already running sees Halting; this waits until it has left. */

@@ -11,9 +11,10 @@
  *         strata device add strata_afxdp --name x0 --param Interface=eth0
  *
  * DESCRIPTION
- *     The adapter binds one AF_XDP socket (libxdp) to one queue of the interface. libxdp attaches
- *     its default XDP program, which redirects every frame arriving on that queue to the socket;
- *     the program is removed when the adapter halts. The UMEM is one anonymous mapping cut into
+ *     The adapter binds two AF_XDP sockets to one queue of the interface, sharing one UMEM: a
+ *     receive socket (libxdp) and a transmit socket (XDP_SHARED_UMEM). libxdp attaches its default
+ *     XDP program, which redirects every frame arriving on that queue to the receive socket; the
+ *     program is removed when the adapter halts. The UMEM is one anonymous mapping cut into
  *     FrameSize-byte frames: the first ReceiveBuffers for receiving, the rest for sending.
  *
  *     Receive: every free receive frame sits on the fill ring. When the socket turns readable the
@@ -24,11 +25,14 @@
  *     is indicated with NDIS_STATUS_RESOURCES, so NDIS copies and the frames return at once.
  *
  *     Send: MiniportSendPackets copies each packet into a free transmit frame, posts the batch on
- *     the transmit ring and kicks the kernel once (sendto, MSG_DONTWAIT). A send completes
- *     (NdisMSendComplete) when its frame comes back on the completion ring. While frames are in
- *     flight the socket is also watched for WRITABLE, whose poll drives copy-mode transmission and
- *     reaps completions; after AFXDP_IDLE_POLLS polls without progress (a link that is down) a
- *     1 ms timer polls instead. Sends beyond the free frames wait in order in the adapter.
+ *     the transmit ring and kicks the kernel (sendto, MSG_DONTWAIT; again while frames remain, as
+ *     copy mode sends 32 per call), then reaps the completion ring. A send completes
+ *     (NdisMSendComplete) when its frame comes back on the completion ring. While frames are still
+ *     in flight the transmit socket is watched for WRITABLE, whose poll drives copy-mode
+ *     transmission and reaps completions; after AFXDP_IDLE_POLLS polls without progress (a link
+ *     that is down) a 1 ms timer polls instead. Otherwise its watch is paused: a watched socket is
+ *     woken for every frame the kernel frees. Sends beyond the free frames wait in order in the
+ *     adapter.
  *
  *     Zero-copy (XDP_ZEROCOPY) needs a driver with AF_XDP support; veth and most virtual
  *     interfaces give copy mode. The mode the socket got is written to the host log at start.

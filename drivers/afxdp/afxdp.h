@@ -75,7 +75,8 @@ typedef struct _AFXDP_ADAPTER {
     UCHAR PermanentAddress[AFXDP_ETH_ADDRESS];
     struct xp_port *Port;
     INT LinkFd;
-    NDIS_HANDLE PortEvent;
+    NDIS_HANDLE PortEvent;      /* the receive socket */
+    NDIS_HANDLE TxEvent;        /* the transmit socket: WRITABLE or paused (Writable) */
     NDIS_HANDLE LinkEvent;
 
     /* OID state: NDIS passes one request at a time to a miniport. */
@@ -109,7 +110,7 @@ typedef struct _AFXDP_ADAPTER {
     PNDIS_PACKET TxWaitHead;    /* sends waiting for a frame, linked through AFXDP_RESERVED */
     PNDIS_PACKET TxWaitTail;
     ULONG TxWaitCount;
-    BOOLEAN Writable;           /* the socket is watched for WRITABLE: completions are polled */
+    BOOLEAN Writable;           /* the transmit socket is watched for WRITABLE: completions are polled */
     BOOLEAN BackingOff;         /* WRITABLE is off and TxTimer polls instead */
     BOOLEAN Halting;
     ULONG IdlePolls;
@@ -143,6 +144,7 @@ VOID AfxdpShutdown(PVOID ShutdownContext);
 
 /* ---- datapath.c: the io handlers, receive indications, returns, sends (§2.7, §2.8) ------------- */
 VOID AfxdpPortEvent(PVOID Context, ULONG Events);
+VOID AfxdpTxEvent(PVOID Context, ULONG Events);
 VOID AfxdpLinkEvent(PVOID Context, ULONG Events);
 VOID AfxdpTxTimer(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2, PVOID SystemSpecific3);
 VOID AfxdpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet);

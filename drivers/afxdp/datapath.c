@@ -236,8 +236,9 @@ static UINT AfxdpPostLocked(PAFXDP_ADAPTER Adapter, PNDIS_PACKET *Failed, PUINT 
     return Posted;
 }
 
-/* Under TxLock. The socket is watched for WRITABLE while frames are in flight or sends wait
- * (its poll drives copy-mode transmission and lets us reap), unless the timer polls instead. */
+/* Under TxLock. The transmit socket is watched for WRITABLE while frames are in flight or sends
+ * wait (its poll drives copy-mode transmission and lets us reap), unless the timer polls
+ * instead; otherwise its watch is paused. */
 static VOID AfxdpUpdateMaskLocked(PAFXDP_ADAPTER Adapter)
 {
     BOOLEAN Want = (Adapter->TxInFlight != 0 || Adapter->TxWaitHead != NULL) && !Adapter->BackingOff;
@@ -245,7 +246,7 @@ static VOID AfxdpUpdateMaskLocked(PAFXDP_ADAPTER Adapter)
     /* Once halting, the event may be deregistered: its mask is nobody's business any more. */
     if (Adapter->Halting || Want == Adapter->Writable)
         return;
-    StrataSetIoEventMask(Adapter->PortEvent, STRATA_IO_READABLE | (Want ? STRATA_IO_WRITABLE : 0));
+    StrataSetIoEventMask(Adapter->TxEvent, Want ? STRATA_IO_WRITABLE : 0);
     Adapter->Writable = Want;
 }
 
@@ -255,7 +256,7 @@ static VOID AfxdpUpdateMaskLocked(PAFXDP_ADAPTER Adapter)
  * back-off to the timer. Returns AFXDP_PASS_* bits. */
 static ULONG AfxdpTxPass(PAFXDP_ADAPTER Adapter, PPNDIS_PACKET Packets, UINT Count, BOOLEAN FromPoll)
 {
-    PNDIS_PACKET Done[AFXDP_TX_BATCH];
+    PNDIS_PACKET Done[2 * AFXDP_TX_BATCH];
     PNDIS_PACKET Failed[AFXDP_TX_BATCH];
     UINT DoneCount;
     UINT FailedCount = 0;
@@ -288,11 +289,20 @@ static ULONG AfxdpTxPass(PAFXDP_ADAPTER Adapter, PPNDIS_PACKET Packets, UINT Cou
             NdisMSetTimer(&Adapter->TxTimer, AFXDP_BACKOFF_MS);
         }
     }
-    AfxdpUpdateMaskLocked(Adapter);
+    if (Posted == 0)
+        AfxdpUpdateMaskLocked(Adapter);
     NdisReleaseSpinLock(&Adapter->TxLock);
 
-    if (Posted != 0 && xp_tx_kick(Adapter->Port) != 0)
-        InterlockedIncrement64(&Adapter->TxKickErrors);
+    if (Posted != 0) {
+        if (xp_tx_kick(Adapter->Port) != 0)
+            InterlockedIncrement64(&Adapter->TxKickErrors);
+        /* In copy mode the kick sent the frames, and a veth peer took them, before it returned:
+         * reaping now spares a WRITABLE watch (and its wake-ups) for completions already there. */
+        NdisAcquireSpinLock(&Adapter->TxLock);
+        DoneCount += AfxdpReapLocked(Adapter, Done + DoneCount);
+        AfxdpUpdateMaskLocked(Adapter);
+        NdisReleaseSpinLock(&Adapter->TxLock);
+    }
     for (i = 0; i < DoneCount; i++)
         NdisMSendComplete(Adapter->MiniportHandle, Done[i], NDIS_STATUS_SUCCESS);
     for (i = 0; i < FailedCount; i++)
@@ -357,14 +367,22 @@ ULONG AfxdpDrainSends(PAFXDP_ADAPTER Adapter, ULONG WaitMs)
 
 /* ---- io handlers ------------------------------------------------------------------------------- */
 
-/* STRATA_IO_EVENT_HANDLER for the AF_XDP socket — DISPATCH_LEVEL, on the adapter's io processor.
- * READABLE: frames arrived. WRITABLE (watched only while sends are in flight): reap and post. */
+/* STRATA_IO_EVENT_HANDLER for the receive socket — DISPATCH_LEVEL, on the adapter's io
+ * processor. READABLE: frames arrived. */
 VOID AfxdpPortEvent(PVOID Context, ULONG Events)
 {
     PAFXDP_ADAPTER Adapter = (PAFXDP_ADAPTER)Context;
 
     if ((Events & (STRATA_IO_READABLE | STRATA_IO_HANGUP)) != 0)
         AfxdpReceive(Adapter);
+}
+
+/* STRATA_IO_EVENT_HANDLER for the transmit socket — DISPATCH_LEVEL, on the adapter's io
+ * processor. WRITABLE (watched only while sends are in flight or wait): reap and post. */
+VOID AfxdpTxEvent(PVOID Context, ULONG Events)
+{
+    PAFXDP_ADAPTER Adapter = (PAFXDP_ADAPTER)Context;
+
     if ((Events & STRATA_IO_WRITABLE) != 0)
         AfxdpTxPass(Adapter, NULL, 0, TRUE);
 }

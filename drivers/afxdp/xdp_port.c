@@ -1,5 +1,6 @@
-/* xdp_port.c — the Linux half of the afxdp miniport (issue 6, deliverable 1; see xdp_port.h): an
- * AF_XDP socket made with libxdp, its rings in batches, the interface queries through ioctl, an
+/* xdp_port.c — the Linux half of the afxdp miniport (issue 6, deliverable 1; see xdp_port.h): a
+ * receive AF_XDP socket made with libxdp and a transmit socket sharing its UMEM, their rings in
+ * batches, the interface queries through ioctl, an
  * AF_PACKET socket that carries the multicast and promiscuous memberships (the kernel drops them
  * when it closes), and an rtnetlink link watch. No NDIS here: this file is plain Linux C. */
 #define _GNU_SOURCE
@@ -43,16 +44,22 @@ _Static_assert(XP_RX_HEADROOM == XDP_PACKET_HEADROOM, "XP_RX_HEADROOM is XDP_PAC
 #define XP_BUSY_RETRY_MS 1000
 #define XP_BUSY_STEP_MS  20
 
+/* How often one xp_tx_kick calls the kernel while posted frames remain. */
+#define XP_TX_KICKS 4
+
 struct xp_port {
     struct xsk_ring_prod fill;
     struct xsk_ring_cons comp;
     struct xsk_ring_cons rx;
     struct xsk_ring_prod tx;
     struct xsk_umem *umem;
-    struct xsk_socket *xsk;
+    struct xsk_socket *xsk; /* receives: the receive ring, and the fill and completion rings */
     uint8_t *area;
     size_t area_bytes;
     int fd;
+    int tx_fd;              /* transmits: the transmit ring, sharing the UMEM (xp_tx_open) */
+    void *tx_map;
+    size_t tx_map_bytes;
     int ifindex;
     int member_fd;          /* AF_PACKET, protocol 0: receives nothing, holds memberships */
     uint32_t attached_prog; /* the program our socket made libxdp attach; 0 if one was there */
@@ -286,7 +293,63 @@ static void xp_sleep_ms(unsigned ms)
     nanosleep(&delay, NULL);
 }
 
-/* One attempt: a UMEM over the area and a socket bound in the attempt's modes. */
+/* The transmit socket: a second AF_XDP socket on the same queue that shares the receive socket's
+ * UMEM, and so its completion ring (XDP_SHARED_UMEM), with a transmit ring only. It is apart from
+ * the receive socket because the kernel wakes whoever watches a socket each time it frees a frame
+ * the socket sent; this one is watched only while sends wait. libxdp's shared sockets would share
+ * its program bookkeeping too (both would close the program), so it is made here. */
+static int xp_tx_open(struct xp_port *port, const struct xp_config *config)
+{
+    struct xdp_mmap_offsets offsets;
+    socklen_t length = sizeof(offsets);
+    struct sockaddr_xdp address;
+    uint32_t size = config->tx_frames;
+    uint8_t *map;
+
+    port->tx_fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (port->tx_fd < 0)
+        return -errno;
+    if (setsockopt(port->tx_fd, SOL_XDP, XDP_TX_RING, &size, sizeof(size)) != 0 ||
+        getsockopt(port->tx_fd, SOL_XDP, XDP_MMAP_OFFSETS, &offsets, &length) != 0)
+        return -errno;
+    port->tx_map_bytes = offsets.tx.desc + size * sizeof(struct xdp_desc);
+    map = mmap(NULL, port->tx_map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, port->tx_fd,
+        XDP_PGOFF_TX_RING);
+    if (map == MAP_FAILED)
+        return -errno;
+    port->tx_map = map;
+    port->tx.mask = size - 1;
+    port->tx.size = size;
+    port->tx.producer = (uint32_t *)(map + offsets.tx.producer);
+    port->tx.consumer = (uint32_t *)(map + offsets.tx.consumer);
+    port->tx.flags = (uint32_t *)(map + offsets.tx.flags);
+    port->tx.ring = map + offsets.tx.desc;
+    port->tx.cached_prod = *port->tx.producer;
+    port->tx.cached_cons = *port->tx.consumer + size; /* xsk_prod_nb_free counts from a lap ahead */
+
+    memset(&address, 0, sizeof(address));
+    address.sxdp_family = AF_XDP;
+    address.sxdp_ifindex = (uint32_t)port->ifindex;
+    address.sxdp_queue_id = config->queue;
+    address.sxdp_flags = XDP_SHARED_UMEM;
+    address.sxdp_shared_umem_fd = (uint32_t)xsk_umem__fd(port->umem);
+    if (bind(port->tx_fd, (struct sockaddr *)&address, sizeof(address)) != 0)
+        return -errno;
+    return 0;
+}
+
+static void xp_tx_close(struct xp_port *port)
+{
+    if (port->tx_map != NULL)
+        munmap(port->tx_map, port->tx_map_bytes);
+    if (port->tx_fd >= 0)
+        close(port->tx_fd);
+    port->tx_map = NULL;
+    port->tx_fd = -1;
+}
+
+/* One attempt: a UMEM over the area, the receive socket bound in the attempt's modes and the
+ * transmit socket beside it. */
 static int xp_try_create(struct xp_port *port, const struct xp_config *config, const struct xp_attempt *attempt,
     const char **step)
 {
@@ -309,18 +372,25 @@ static int xp_try_create(struct xp_port *port, const struct xp_config *config, c
 
     memset(&socket_config, 0, sizeof(socket_config));
     socket_config.rx_size = config->rx_frames;
-    socket_config.tx_size = config->tx_frames;
     socket_config.xdp_flags = attempt->generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
     socket_config.bind_flags = (uint16_t)((attempt->zero_copy ? XDP_ZEROCOPY : XDP_COPY) | XDP_USE_NEED_WAKEUP);
     *step = "AF_XDP socket";
     for (;;) {
         xp_libxdp_message[0] = '\0';
-        result = xsk_socket__create(&port->xsk, config->ifname, config->queue, port->umem, &port->rx, &port->tx,
+        result = xsk_socket__create(&port->xsk, config->ifname, config->queue, port->umem, &port->rx, NULL,
             &socket_config);
         if (result != -EBUSY || waited >= XP_BUSY_RETRY_MS)
             break;
         xp_sleep_ms(XP_BUSY_STEP_MS);
         waited += XP_BUSY_STEP_MS;
+    }
+    if (result == 0) {
+        *step = "AF_XDP transmit socket";
+        result = xp_tx_open(port, config);
+        if (result != 0) {
+            xp_tx_close(port);
+            xsk_socket__delete(port->xsk);
+        }
     }
     if (result != 0) {
         port->xsk = NULL;
@@ -353,7 +423,7 @@ static void xp_describe(char error[XP_ERROR_BYTES], const struct xp_config *conf
         hint = " (no such queue, or the driver refused the mode)";
     else if (result == -ENOBUFS || result == -ENOMEM)
         hint = " (locked memory limit too low for the UMEM)";
-    snprintf(error, XP_ERROR_BYTES, "%s on %s queue %u: %.80s%s%.100s%s", step, config->ifname, (unsigned)config->queue, text,
+    snprintf(error, XP_ERROR_BYTES, "%.24s on %.15s queue %u: %.80s%s%.100s%s", step, config->ifname, (unsigned)config->queue, text,
         xp_libxdp_message[0] != '\0' ? " (libxdp: " : "", xp_libxdp_message,
         xp_libxdp_message[0] != '\0' ? ")" : hint);
 }
@@ -403,6 +473,7 @@ int xp_port_open(struct xp_port **result_port, const struct xp_config *config, c
         return -ENOMEM;
     }
     port->fd = -1;
+    port->tx_fd = -1;
     port->member_fd = -1;
     port->ifindex = (int)if_nametoindex(config->ifname);
     if (port->ifindex == 0) {
@@ -468,6 +539,7 @@ void xp_port_close(struct xp_port *port)
         return;
     if (port->member_fd >= 0)
         close(port->member_fd);
+    xp_tx_close(port);
     xsk_socket__delete(port->xsk);
     xsk_umem__delete(port->umem);
     xp_drop_program(port->ifindex, port->attached_prog);
@@ -478,6 +550,11 @@ void xp_port_close(struct xp_port *port)
 int xp_port_fd(const struct xp_port *port)
 {
     return port->fd;
+}
+
+int xp_port_tx_fd(const struct xp_port *port)
+{
+    return port->tx_fd;
 }
 
 const char *xp_port_mode(const struct xp_port *port)
@@ -589,13 +666,21 @@ void xp_tx_post(struct xp_port *port, const uint64_t *addrs, const uint32_t *len
 
 int xp_tx_kick(struct xp_port *port)
 {
-    if (!xsk_ring_prod__needs_wakeup(&port->tx))
-        return 0;
-    if (sendto(port->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
-        return 0;
-    if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS)
-        return 0;
-    return -errno;
+    unsigned kicks;
+
+    /* Always: the kernel sets XDP_RING_NEED_WAKEUP on the transmit rings bound when the pool was
+     * made, which the transmit socket's, bound after it, was not. A copy-mode call sends at most
+     * 32 frames, so the kick repeats while posted frames remain, a few times at most. */
+    for (kicks = 0; kicks < XP_TX_KICKS; kicks++) {
+        if (sendto(port->tx_fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+            if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS)
+                return 0;
+            return -errno;
+        }
+        if (__atomic_load_n(port->tx.consumer, __ATOMIC_ACQUIRE) == port->tx.cached_prod)
+            return 0;
+    }
+    return 0;
 }
 
 uint32_t xp_tx_reap(struct xp_port *port, uint64_t *addrs, uint32_t max)

@@ -100,8 +100,11 @@ int xp_port_open(struct xp_port **port, const struct xp_config *config, char err
 /* Closes the socket, detaches the default program if libxdp left it behind and nobody else uses
  * it, drops memberships and unmaps the UMEM. */
 void xp_port_close(struct xp_port *port);
-/* The descriptor to watch: readable when the receive ring holds frames. */
+/* The descriptor to watch for receiving: readable when the receive ring holds frames. */
 int xp_port_fd(const struct xp_port *port);
+/* The transmit socket's descriptor: writable when its transmit ring has room. Watching it while
+ * nothing waits costs a wake-up per frame the kernel frees. */
+int xp_port_tx_fd(const struct xp_port *port);
 /* "zero-copy"/"copy" and "native"/"generic" XDP, as one phrase, for the log. */
 const char *xp_port_mode(const struct xp_port *port);
 /* The UMEM byte at offset `addr` (a descriptor's address). */
@@ -122,9 +125,9 @@ uint32_t xp_rx_take(struct xp_port *port, uint64_t *addrs, uint32_t *lengths, ui
 int xp_rx_ready(struct xp_port *port);
 /* Posts `count` frames for transmission (the transmit ring holds every transmit frame). */
 void xp_tx_post(struct xp_port *port, const uint64_t *addrs, const uint32_t *lengths, uint32_t count);
-/* sendto(MSG_DONTWAIT) when the kernel asks for a wake-up: it transmits what was posted (in copy
- * mode, up to its per-call budget; the rest goes out on the next kick or poll). 0 also when the
- * kernel was busy (EAGAIN, EBUSY, ENOBUFS): the frames stay posted. */
+/* sendto(MSG_DONTWAIT) on the transmit socket, repeated while posted frames remain (a copy-mode
+ * call sends up to 32), a few times at most; what is left goes out on the next kick or poll. 0
+ * also when the kernel was busy (EAGAIN, EBUSY, ENOBUFS): the frames stay posted. */
 int xp_tx_kick(struct xp_port *port);
 /* Takes up to `max` transmitted frames off the completion ring. */
 uint32_t xp_tx_reap(struct xp_port *port, uint64_t *addrs, uint32_t max);
