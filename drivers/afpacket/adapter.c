@@ -11,7 +11,8 @@ typedef enum _AFP_INIT_STAGE {
     AfpStageReceive,   /* receive pools and block table allocated */
     AfpStagePort,      /* packet socket open, rings mapped */
     AfpStageLink,      /* rtnetlink socket open */
-    AfpStagePortEvent, /* packet socket watched */
+    AfpStagePortEvent, /* receive socket watched */
+    AfpStageTxEvent,   /* transmit socket registered (paused until its ring fills) */
     AfpStageLinkEvent  /* rtnetlink socket watched: running */
 } AFP_INIT_STAGE;
 
@@ -143,6 +144,9 @@ static VOID AfpTeardown(PAFP_ADAPTER Adapter, AFP_INIT_STAGE Reached)
     case AfpStageLinkEvent:
         StrataDeregisterIoEvent(Adapter->LinkEvent);
         /* fall through */
+    case AfpStageTxEvent:
+        StrataDeregisterIoEvent(Adapter->TxEvent);
+        /* fall through */
     case AfpStagePortEvent:
         StrataDeregisterIoEvent(Adapter->PortEvent);
         /* fall through */
@@ -247,6 +251,7 @@ NDIS_STATUS AfpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInde
     Adapter->Number = (ULONG)InterlockedIncrement(&AfpDriver.NextAdapterNumber);
     Adapter->LinkFd = -1;
     Adapter->Port.fd = -1;
+    Adapter->Port.tx_fd = -1;
     NdisAllocateSpinLock(&Adapter->TxLock);
     NdisAllocateSpinLock(&Adapter->MaskLock);
     NdisInitializeEvent(&Adapter->ReturnsIdle);
@@ -317,12 +322,21 @@ NDIS_STATUS AfpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInde
         AfpTeardown(Adapter, AfpStageLink);
         return NDIS_STATUS_FAILURE;
     }
+    /* Paused: a watched socket is woken for every frame the kernel frees (strata/io_event.h). */
+    Status = StrataMRegisterIoEvent(&Adapter->TxEvent, MiniportAdapterHandle, Adapter->Port.tx_fd, 0,
+        AfpTxEvent, Adapter);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        AfpLogError(NDIS_ERROR_CODE_DRIVER_FAILURE, "cannot watch the transmit socket of interface %s (0x%08X)",
+            Adapter->Config.Interface, (unsigned)Status);
+        AfpTeardown(Adapter, AfpStagePortEvent);
+        return NDIS_STATUS_FAILURE;
+    }
     Status = StrataMRegisterIoEvent(&Adapter->LinkEvent, MiniportAdapterHandle, Adapter->LinkFd,
         STRATA_IO_READABLE, AfpLinkEvent, Adapter);
     if (Status != NDIS_STATUS_SUCCESS) {
         AfpLogError(NDIS_ERROR_CODE_DRIVER_FAILURE, "cannot watch the rtnetlink socket of interface %s (0x%08X)",
             Adapter->Config.Interface, (unsigned)Status);
-        AfpTeardown(Adapter, AfpStagePortEvent);
+        AfpTeardown(Adapter, AfpStageTxEvent);
         return NDIS_STATUS_FAILURE;
     }
     return NDIS_STATUS_SUCCESS;
@@ -340,6 +354,7 @@ VOID AfpHalt(NDIS_HANDLE MiniportAdapterContext)
     Adapter->Halting = TRUE;
     NdisReleaseSpinLock(&Adapter->MaskLock);
     StrataDeregisterIoEvent(Adapter->LinkEvent);
+    StrataDeregisterIoEvent(Adapter->TxEvent);
     StrataDeregisterIoEvent(Adapter->PortEvent);
     NdisMCancelTimer(&Adapter->ParkTimer, &Cancelled);
     KeFlushQueuedDpcs(); /* a park timer that already fired has run (and done nothing) */
@@ -370,8 +385,13 @@ VOID AfpUpdatePortMask(PAFP_ADAPTER Adapter, ULONG Set, ULONG Clear)
     if (Adapter->Gone)
         Mask = 0;
     if (Mask != Adapter->PortMask && !Adapter->Halting) {
+        ULONG Changed = Mask ^ Adapter->PortMask;
+
         Adapter->PortMask = Mask;
-        StrataSetIoEventMask(Adapter->PortEvent, Mask);
+        if ((Changed & STRATA_IO_READABLE) != 0)
+            StrataSetIoEventMask(Adapter->PortEvent, Mask & STRATA_IO_READABLE);
+        if ((Changed & STRATA_IO_WRITABLE) != 0)
+            StrataSetIoEventMask(Adapter->TxEvent, Mask & STRATA_IO_WRITABLE);
     }
     NdisReleaseSpinLock(&Adapter->MaskLock);
 }

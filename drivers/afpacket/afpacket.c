@@ -14,12 +14,15 @@
  *     AfpGetProcessor).
  *
  * DESCRIPTION
- *     Every adapter drives the Linux interface its Interface parameter names through one
- *     AF_PACKET socket bound to it with ETH_P_ALL and PACKET_IGNORE_OUTGOING (our own
- *     transmissions do not come back). Both directions use PACKET_MMAP rings on the same
- *     socket, laid out as TpacketVersion says: TPACKET_V2, the kernel hands over every frame
- *     (and a frame larger than a ring frame, such as a GSO frame, comes through recv(2) in its
- *     place); or TPACKET_V3, blocks of many frames. Transmit rings are frame-based in both.
+ *     Every adapter drives the Linux interface its Interface parameter names through two
+ *     AF_PACKET sockets bound to it: one receives (ETH_P_ALL, PACKET_IGNORE_OUTGOING: our own
+ *     transmissions do not come back), one transmits and receives nothing (protocol 0). Each
+ *     has a PACKET_MMAP ring laid out as TpacketVersion says: TPACKET_V2, the kernel hands over
+ *     every frame (and a frame larger than a ring frame, such as a GSO frame, comes through
+ *     recv(2) in its place); or TPACKET_V3, blocks of many frames. Transmit rings are
+ *     frame-based in both. The transmit socket is apart because the kernel wakes whoever
+ *     watches a socket for every frame it sent and frees; it is watched only while its ring is
+ *     full.
  *
  *     Receive: the socket's io event (StrataMRegisterIoEvent) runs on one processor when the
  *     kernel hands over a frame (V2) or retires a block (V3: full, or RxBlockTimeoutMs after
@@ -27,15 +30,16 @@
  *     sleeping, up to 20 us per run. It indicates the frames in arrays of up to 32 with
  *     NdisMIndicateReceivePacket; each packet's one buffer points into the ring (no copy). A
  *     block (a V2 frame) returns to the kernel when the walk is over and every packet indicated
- *     from it came back through MiniportReturnPacket. When ReceivePackets descriptors are out, the rest of an
+ *     from it came back through MiniportReturnPacket; those that come back during the handler's
+ *     run return after each array, newest first. When ReceivePackets descriptors are out, the rest of an
  *     array is indicated with NDIS_STATUS_RESOURCES: protocols copy, the descriptors come back at
  *     once. Packets and buffers come from pools allocated at initialisation.
  *
  *     Send: MiniportSendPackets copies each packet's buffer chain into the next free transmit
  *     frame, makes one send(MSG_DONTWAIT) per array and completes every packet with
  *     NdisMSendComplete before returning. When the ring is full the packets wait in the driver
- *     (a deserialized miniport may not answer NDIS_STATUS_RESOURCES) and the socket is watched
- *     for WRITABLE until they fit. A frame shorter than 14 bytes or longer than MTU + 14
+ *     (a deserialized miniport may not answer NDIS_STATUS_RESOURCES) and the transmit socket is
+ *     watched for WRITABLE until they fit. A frame shorter than 14 bytes or longer than MTU + 14
  *     completes with NDIS_STATUS_FAILURE, as does every send while the medium is disconnected.
  *
  *     Link: an rtnetlink socket (RTMGRP_LINK), a second io event on the same processor, turns

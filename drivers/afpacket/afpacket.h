@@ -1,7 +1,7 @@
 /* afpacket.h — private definitions of the afpacket NIC miniport (issue 6, deliverable 1; seed 003
  * §2.3–§2.8, §2.12): configuration, the adapter block and the entry points each file provides.
  *
- * Execution: every io event of an adapter (its packet socket and its rtnetlink socket) is served
+ * Execution: every io event of an adapter (its packet sockets and its rtnetlink socket) is served
  * by one processor, so the receive walk, the transmit-ring refill on WRITABLE and the link
  * handler never run concurrently with each other (strata/io_event.h). MiniportSendPackets,
  * MiniportReturnPacket and requests run on any processor.
@@ -10,7 +10,7 @@
  *   AfpDriver.Lock      control path only: the adapter list.
  *   Adapter->TxLock     the transmit ring's head, the queue of sends waiting for ring frames and
  *                       the transmit counters.
- *   Adapter->MaskLock   the events the packet socket is watched for and the Halting flag; held
+ *   Adapter->MaskLock   the events the packet sockets are watched for and the Halting flag; held
  *                       while StrataSetIoEventMask runs, so no one changes the mask of an event
  *                       MiniportHalt deregistered.
  * Receive blocks and descriptors are counted with interlocked operations, without a lock.
@@ -89,7 +89,8 @@ typedef struct _AFP_ADAPTER {
     UCHAR PermanentAddress[AFP_ETH_ADDRESS];
     struct afp_port Port;
     int LinkFd;
-    NDIS_HANDLE PortEvent;
+    NDIS_HANDLE PortEvent;      /* the receive socket */
+    NDIS_HANDLE TxEvent;        /* the transmit socket: WRITABLE while sends wait, else paused */
     NDIS_HANDLE LinkEvent;
 
     /* OID state: NDIS passes one request at a time to a miniport. */
@@ -102,13 +103,16 @@ typedef struct _AFP_ADAPTER {
 
     /* Io event mask, under MaskLock. */
     NDIS_SPIN_LOCK MaskLock;
-    ULONG PortMask;             /* STRATA_IO_READABLE and/or STRATA_IO_WRITABLE */
+    ULONG PortMask;             /* STRATA_IO_READABLE (PortEvent), STRATA_IO_WRITABLE (TxEvent) */
     BOOLEAN Halting;
     NDIS_MINIPORT_TIMER ParkTimer; /* re-arms a parked receive side (recv.c) */
 
     /* Receive side: the walk belongs to the io processor; the rest is interlocked. */
     struct afp_ring_config Rings;
     AFP_RX_BLOCK *Blocks;
+    PKTHREAD RxWalker;          /* the io processor's thread while it walks, else NULL */
+    PULONG RxDeferred;          /* blocks whose last reference went on the walker's thread */
+    ULONG RxDeferredCount;      /* (each at most once: RxBlockCount entries), walker only */
     ULONG RxBlockCount;         /* afp_rx_block_total(&Rings) */
     ULONG RxBlocksPerEvent;
     ULONG RxNextBlock;
@@ -174,7 +178,8 @@ BOOLEAN AfpCheckForHang(NDIS_HANDLE MiniportAdapterContext);
 VOID AfpPnPEventNotify(NDIS_HANDLE MiniportAdapterContext, NDIS_DEVICE_PNP_EVENT PnPEvent,
     PVOID InformationBuffer, ULONG InformationBufferLength);
 VOID AfpShutdown(PVOID ShutdownContext);
-/* Adds Set and removes Clear from the packet socket's watched events. Any IRQL <= DISPATCH. */
+/* Adds Set and removes Clear from the packet sockets' watched events: READABLE is the receive
+ * socket's, WRITABLE the transmit socket's. Any IRQL <= DISPATCH. */
 VOID AfpUpdatePortMask(PAFP_ADAPTER Adapter, ULONG Set, ULONG Clear);
 
 /* ---- recv.c: the receive ring, indications and returns (§2.5, §2.7.1) ------------------------ */
@@ -191,6 +196,7 @@ VOID AfpTxFlush(PAFP_ADAPTER Adapter, NDIS_STATUS Status);
 
 /* ---- link.c: the io event handlers and media state (§2.12) ------------------------------------ */
 VOID AfpPortEvent(PVOID Context, ULONG Events);
+VOID AfpTxEvent(PVOID Context, ULONG Events);
 VOID AfpLinkEvent(PVOID Context, ULONG Events);
 
 /* ---- oid.c: MiniportQueryInformation / MiniportSetInformation (§2.4.3) ------------------------ */

@@ -37,9 +37,9 @@ static VOID AfpInterfaceGone(PAFP_ADAPTER Adapter)
     NdisMRemoveMiniport(Adapter->MiniportHandle);
 }
 
-/* The packet socket's io event — DISPATCH_LEVEL, the io processor. READABLE: retired receive
- * blocks; WRITABLE: transmit frames came back while sends wait; HANGUP: a socket error (the
- * interface went down or away), read to clear it — readiness is level-triggered. */
+/* The receive socket's io event — DISPATCH_LEVEL, the io processor. READABLE: retired receive
+ * blocks; HANGUP: a socket error (the interface went down or away), read to clear it —
+ * readiness is level-triggered. */
 VOID AfpPortEvent(PVOID Context, ULONG Events)
 {
     PAFP_ADAPTER Adapter = (PAFP_ADAPTER)Context;
@@ -53,7 +53,15 @@ VOID AfpPortEvent(PVOID Context, ULONG Events)
         return;
     if ((Events & STRATA_IO_READABLE) != 0)
         AfpRxService(Adapter);
-    if ((Events & STRATA_IO_WRITABLE) != 0)
+}
+
+/* The transmit socket's io event, watched only while sends wait for ring frames —
+ * DISPATCH_LEVEL, the io processor. WRITABLE: transmit frames came back. */
+VOID AfpTxEvent(PVOID Context, ULONG Events)
+{
+    PAFP_ADAPTER Adapter = (PAFP_ADAPTER)Context;
+
+    if (!Adapter->Gone && (Events & STRATA_IO_WRITABLE) != 0)
         AfpTxService(Adapter);
 }
 

@@ -224,33 +224,77 @@ uint32_t afp_rx_block_total(const struct afp_ring_config *config)
     return config->rx_block_count;
 }
 
+/* The transmit socket: protocol 0, so it receives nothing, and the transmit ring. It is apart
+ * from the receive socket because the kernel wakes whoever watches a socket each time it frees a
+ * frame the socket sent; this one is watched only while its ring is full. */
+static int afp_tx_open(struct afp_port *port, const struct afp_ring_config *config)
+{
+    uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+    uint32_t block_bytes = config->tx_frame_bytes > page ? config->tx_frame_bytes : page;
+    uint32_t frames_per_block = block_bytes / config->tx_frame_bytes;
+    uint32_t blocks = (config->tx_frame_count + frames_per_block - 1) / frames_per_block;
+    struct sockaddr_ll address;
+    struct tpacket_req3 tx;
+    void *map;
+    int result;
+
+    port->tx_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (port->tx_fd < 0)
+        return -errno;
+    if ((result = afp_setsockopt_int(port->tx_fd, PACKET_VERSION,
+             config->version == AFP_RING_V2 ? TPACKET_V2 : TPACKET_V3)) != 0 ||
+        /* A malformed transmit frame is dropped instead of stopping the ring. */
+        (result = afp_setsockopt_int(port->tx_fd, PACKET_LOSS, 1)) != 0 ||
+        (config->qdisc_bypass && (result = afp_setsockopt_int(port->tx_fd, PACKET_QDISC_BYPASS, 1)) != 0) ||
+        (port->vnet_bytes != 0 && (result = afp_setsockopt_int(port->tx_fd, PACKET_VNET_HDR, 1)) != 0))
+        return result;
+
+    memset(&tx, 0, sizeof(tx));
+    tx.tp_block_size = block_bytes;
+    tx.tp_block_nr = blocks;
+    tx.tp_frame_size = config->tx_frame_bytes;
+    tx.tp_frame_nr = blocks * frames_per_block;
+    if (setsockopt(port->tx_fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) != 0)
+        return -errno;
+    map = mmap(NULL, (size_t)block_bytes * blocks, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, port->tx_fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    port->tx_ring = map;
+    port->tx_ring_bytes = (size_t)block_bytes * blocks;
+    port->tx_frame_bytes = config->tx_frame_bytes;
+    port->tx_frame_count = tx.tp_frame_nr;
+    /* The transmit frame's data starts where the kernel looks for it without PACKET_TX_HAS_OFF. */
+    port->tx_data_offset =
+        (uint32_t)((config->version == AFP_RING_V2 ? TPACKET2_HDRLEN : TPACKET3_HDRLEN) - sizeof(struct sockaddr_ll));
+
+    memset(&address, 0, sizeof(address));
+    address.sll_family = AF_PACKET;
+    address.sll_ifindex = port->ifindex;
+    if (bind(port->tx_fd, (struct sockaddr *)&address, sizeof(address)) != 0)
+        return -errno;
+    return 0;
+}
+
 int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_config *config)
 {
     struct tpacket_req3 rx;
-    struct tpacket_req3 tx;
     struct sockaddr_ll address;
     int v2 = config->version == AFP_RING_V2;
-    uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
-    uint32_t tx_block_bytes = config->tx_frame_bytes > page ? config->tx_frame_bytes : page;
-    uint32_t tx_frames_per_block = tx_block_bytes / config->tx_frame_bytes;
-    uint32_t tx_blocks = (config->tx_frame_count + tx_frames_per_block - 1) / tx_frames_per_block;
     size_t rx_bytes = (size_t)config->rx_block_bytes * config->rx_block_count;
-    size_t tx_bytes = (size_t)tx_block_bytes * tx_blocks;
     int result;
     void *map;
 
     memset(port, 0, sizeof(*port));
+    port->tx_fd = -1;
     port->large_fd = -1;
+    port->ifindex = ifindex;
     /* Protocol 0: nothing is received until bind names the interface and ETH_P_ALL. */
     port->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (port->fd < 0)
         return -errno;
 
     if ((result = afp_setsockopt_int(port->fd, PACKET_VERSION, v2 ? TPACKET_V2 : TPACKET_V3)) != 0 ||
-        (result = afp_setsockopt_int(port->fd, PACKET_IGNORE_OUTGOING, 1)) != 0 ||
-        /* A malformed transmit frame is dropped instead of stopping the ring. */
-        (result = afp_setsockopt_int(port->fd, PACKET_LOSS, 1)) != 0 ||
-        (config->qdisc_bypass && (result = afp_setsockopt_int(port->fd, PACKET_QDISC_BYPASS, 1)) != 0))
+        (result = afp_setsockopt_int(port->fd, PACKET_IGNORE_OUTGOING, 1)) != 0)
         goto Fail;
     /* Frames keep their offload state (checksum left partial, GSO) instead of the kernel
      * finishing them; without the option they arrive just as unfinished, only unlabelled. */
@@ -282,32 +326,18 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
             goto Fail;
         }
     }
-    memset(&tx, 0, sizeof(tx));
-    tx.tp_block_size = tx_block_bytes;
-    tx.tp_block_nr = tx_blocks;
-    tx.tp_frame_size = config->tx_frame_bytes;
-    tx.tp_frame_nr = tx_blocks * tx_frames_per_block;
-    if (setsockopt(port->fd, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) != 0) {
-        result = -errno;
-        goto Fail;
-    }
-
-    map = mmap(NULL, rx_bytes + tx_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, port->fd, 0);
+    map = mmap(NULL, rx_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, port->fd, 0);
     if (map == MAP_FAILED) {
         result = -errno;
         goto Fail;
     }
-    port->map = map;
-    port->map_bytes = rx_bytes + tx_bytes;
     port->version = config->version;
-    port->rx_ring = port->map;
+    port->rx_ring = map;
+    port->rx_ring_bytes = rx_bytes;
     port->rx_block_bytes = v2 ? config->rx_frame_bytes : config->rx_block_bytes;
     port->rx_block_count = afp_rx_block_total(config);
-    port->tx_ring = port->map + rx_bytes;
-    port->tx_frame_bytes = config->tx_frame_bytes;
-    port->tx_frame_count = tx.tp_frame_nr;
-    /* The transmit frame's data starts where the kernel looks for it without PACKET_TX_HAS_OFF. */
-    port->tx_data_offset = (uint32_t)((v2 ? TPACKET2_HDRLEN : TPACKET3_HDRLEN) - sizeof(struct sockaddr_ll));
+    if ((result = afp_tx_open(port, config)) != 0)
+        goto Fail;
 
     memset(&address, 0, sizeof(address));
     address.sll_family = AF_PACKET;
@@ -317,7 +347,6 @@ int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_conf
         result = -errno;
         goto Fail;
     }
-    port->ifindex = ifindex;
     if (port->vnet_bytes != 0)
         afp_large_open(port, config);
     return 0;
@@ -329,16 +358,21 @@ Fail:
 
 void afp_port_close(struct afp_port *port)
 {
-    if (port->map != NULL)
-        munmap(port->map, port->map_bytes);
+    if (port->rx_ring != NULL)
+        munmap(port->rx_ring, port->rx_ring_bytes);
+    if (port->tx_ring != NULL)
+        munmap(port->tx_ring, port->tx_ring_bytes);
     if (port->fd >= 0)
         close(port->fd);
+    if (port->tx_fd >= 0)
+        close(port->tx_fd);
     if (port->large_fd >= 0)
         close(port->large_fd);
     if (port->copy_area != NULL)
         munmap(port->copy_area, AFP_RX_COPY_BYTES);
     memset(port, 0, sizeof(*port));
     port->fd = -1;
+    port->tx_fd = -1;
     port->large_fd = -1;
 }
 
@@ -604,7 +638,7 @@ long afp_tx_send_large(const struct afp_port *port, const struct afp_tx_offload 
 
 int afp_tx_kick(const struct afp_port *port)
 {
-    if (send(port->fd, NULL, 0, MSG_DONTWAIT) >= 0)
+    if (send(port->tx_fd, NULL, 0, MSG_DONTWAIT) >= 0)
         return 0;
     return errno == EAGAIN || errno == ENOBUFS ? 0 : -errno;
 }

@@ -1,6 +1,7 @@
-/* linux_port.h — the Linux half of the afpacket miniport (issue 6, deliverable 1): a packet
- * socket with a receive ring (TPACKET_V3 blocks, or TPACKET_V2 frames) and a transmit ring, the interface queries (index,
- * flags, MTU, MAC, ethtool link speed), memberships, and an rtnetlink link-state socket.
+/* linux_port.h — the Linux half of the afpacket miniport (issue 6, deliverable 1): a receive
+ * packet socket with its ring (TPACKET_V3 blocks, or TPACKET_V2 frames), a transmit socket with
+ * its ring, the interface queries (index, flags, MTU, MAC, ethtool link speed), memberships,
+ * and an rtnetlink link-state socket.
  *
  * The NDIS half (the files that include <ndis.h>) must not see Linux headers, so this header
  * uses only standard C types; linux_port.c checks its constants against the kernel's. Every
@@ -67,20 +68,21 @@ struct afp_ring_config {
     int qdisc_bypass;             /* PACKET_QDISC_BYPASS: transmit straight to the driver */
 };
 
-/* One open packet socket bound to one interface, with both rings mapped. The receive ring is
+/* The packet sockets bound to one interface, with their rings mapped: `fd` receives (its ring
  * seen as rx_block_count blocks of rx_block_bytes: a V2 ring's blocks are its frame slots, each a
- * block of one frame. */
+ * block of one frame); `tx_fd` receives nothing and transmits from its ring. */
 struct afp_port {
     int fd;
+    int tx_fd;
     int ifindex;
     uint32_t version;    /* AFP_RING_V2 or AFP_RING_V3 */
-    uint8_t *map;        /* both rings: receive first, then transmit */
-    size_t map_bytes;
     uint8_t *rx_ring;
+    size_t rx_ring_bytes;
     uint32_t rx_block_bytes;
     uint32_t rx_block_count;
     uint8_t *copy_area;  /* V2: frames too large for their slot, read with recv(2) */
     uint8_t *tx_ring;
+    size_t tx_ring_bytes;
     uint32_t tx_frame_bytes;
     uint32_t tx_frame_count;
     uint32_t tx_data_offset; /* where a transmit frame's Ethernet header starts */
@@ -125,9 +127,9 @@ const char *afp_error_text(int error);
 
 /* The blocks the receive ring of config is seen as (struct afp_port). */
 uint32_t afp_rx_block_total(const struct afp_ring_config *config);
-/* Opens a packet socket (ETH_P_ALL, PACKET_IGNORE_OUTGOING, PACKET_LOSS, PACKET_VNET_HDR when
- * the kernel has it), sets up both rings, maps them and binds to ifindex. -EPERM without
- * CAP_NET_RAW. Undoes everything on failure. */
+/* Opens the receive socket (ETH_P_ALL, PACKET_IGNORE_OUTGOING, PACKET_VNET_HDR when the kernel
+ * has it) and the transmit socket (PACKET_LOSS), sets up and maps their rings and binds both to
+ * ifindex. -EPERM without CAP_NET_RAW. Undoes everything on failure. */
 int afp_port_open(struct afp_port *port, int ifindex, const struct afp_ring_config *config);
 void afp_port_close(struct afp_port *port);
 /* PACKET_ADD_MEMBERSHIP / PACKET_DROP_MEMBERSHIP of kind AFP_MEMBER_*; mac only for multicast. */

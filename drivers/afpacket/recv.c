@@ -24,6 +24,11 @@ NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter)
     if (Status != NDIS_STATUS_SUCCESS)
         return Status;
     NdisZeroMemory(Adapter->Blocks, Adapter->RxBlockCount * sizeof(AFP_RX_BLOCK));
+    Status = NdisAllocateMemoryWithTag((PVOID *)&Adapter->RxDeferred, Adapter->RxBlockCount * sizeof(ULONG), AFP_TAG);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        AfpRxFree(Adapter);
+        return Status;
+    }
     /* Receive packets leave protocols the ProtocolReserved space they may use. */
     NdisAllocatePacketPool(&Status, &Adapter->RxPacketPool, Descriptors, PROTOCOL_RESERVED_SIZE_IN_PACKET);
     if (Status == NDIS_STATUS_SUCCESS)
@@ -52,9 +57,12 @@ VOID AfpRxFree(PAFP_ADAPTER Adapter)
         NdisFreePacketPool(Adapter->RxPacketPool);
     if (Adapter->Blocks != NULL)
         NdisFreeMemory(Adapter->Blocks, Adapter->RxBlockCount * sizeof(AFP_RX_BLOCK), 0);
+    if (Adapter->RxDeferred != NULL)
+        NdisFreeMemory(Adapter->RxDeferred, Adapter->RxBlockCount * sizeof(ULONG), 0);
     if (Adapter->SegmentArea != NULL)
         NdisFreeMemory(Adapter->SegmentArea, AFP_INDICATE_BATCH * Adapter->SegmentSlotBytes, 0);
     Adapter->SegmentArea = NULL;
+    Adapter->RxDeferred = NULL;
     Adapter->RxBufferPool = NULL;
     Adapter->RxPacketPool = NULL;
     Adapter->Blocks = NULL;
@@ -68,15 +76,36 @@ static VOID AfpRxUnpark(PAFP_ADAPTER Adapter)
 }
 
 /* Any IRQL <= DISPATCH_LEVEL; any processor. Drops one reference on Block; the last one gives
- * the block back to the kernel. */
+ * the block back to the kernel, or, on the walker's own thread during its run, leaves that to
+ * AfpRxReleaseDeferred. */
 static VOID AfpRxBlockDereference(PAFP_ADAPTER Adapter, ULONG Block)
 {
     if (InterlockedDecrement(&Adapter->Blocks[Block].References) != 0)
         return;
+    if (Adapter->RxWalker != NULL && Adapter->RxWalker == KeGetCurrentThread()) {
+        Adapter->RxDeferred[Adapter->RxDeferredCount++] = Block;
+        return;
+    }
     afp_rx_block_release(&Adapter->Port, Block);
     InterlockedExchange(&Adapter->Blocks[Block].Owned, 0); /* after the kernel has it back */
     if (Adapter->RxParked)
         AfpRxUnpark(Adapter);
+}
+
+/* DISPATCH_LEVEL, the walker's thread. Gives the blocks whose last reference went during the
+ * run back to the kernel, newest first. A full ring's kernel reads the status word of the oldest
+ * block we hold for every frame it has to drop, so writing that one last makes one wait for the
+ * other core per group instead of one per block (a V2 frame). Only the walker reads Owned of a
+ * block it released itself (it parks after this, on the same thread): plain stores do. */
+static VOID AfpRxReleaseDeferred(PAFP_ADAPTER Adapter)
+{
+    ULONG i;
+
+    for (i = Adapter->RxDeferredCount; i-- > 0;)
+        afp_rx_block_release(&Adapter->Port, Adapter->RxDeferred[i]);
+    for (i = 0; i < Adapter->RxDeferredCount; i++)
+        Adapter->Blocks[Adapter->RxDeferred[i]].Owned = 0;
+    Adapter->RxDeferredCount = 0;
 }
 
 /* DISPATCH_LEVEL. A receive packet whose one buffer maps Length bytes at Data, or NULL when
@@ -214,6 +243,7 @@ static VOID AfpRxFlush(PAFP_ADAPTER Adapter, AFP_RX_BATCH *Batch)
             AfpRxBlockDereference(Adapter, Batch->HeldFrom);
         Batch->HeldFrom = AfpRxNext(Adapter, Batch->HeldFrom);
     }
+    AfpRxReleaseDeferred(Adapter);
 }
 
 /* DISPATCH_LEVEL, the io processor. Indicates Count packets whose frames are in memory this
@@ -370,6 +400,7 @@ VOID AfpRxService(PAFP_ADAPTER Adapter)
     Batch.Bytes = 0;
     Batch.HeldFrom = Adapter->RxNextBlock;
     Batch.Held = 0;
+    Adapter->RxWalker = KeGetCurrentThread();
     for (Walked = 0; Walked < Adapter->RxBlocksPerEvent; Walked++) {
         ULONG Block = Adapter->RxNextBlock;
         struct afp_rx_cursor Cursor;
@@ -389,6 +420,8 @@ VOID AfpRxService(PAFP_ADAPTER Adapter)
     AfpRxFlush(Adapter, &Batch);
     if (Walked != 0)
         NdisMEthIndicateReceiveComplete(Adapter->MiniportHandle);
+    Adapter->RxWalker = NULL;
+    AfpRxReleaseDeferred(Adapter); /* returns during the receive-complete indication */
     if (Walked == Adapter->RxBlocksPerEvent)
         return;
 
