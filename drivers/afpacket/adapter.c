@@ -256,6 +256,7 @@ NDIS_STATUS AfpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInde
     NdisAllocateSpinLock(&Adapter->MaskLock);
     NdisInitializeEvent(&Adapter->ReturnsIdle);
     NdisMInitializeTimer(&Adapter->ParkTimer, MiniportAdapterHandle, AfpParkTimer, Adapter);
+    KeInitializeDpc(&Adapter->RxPollDpc, AfpRxPollDpc, Adapter);
 
     if (!AfpReadConfiguration(WrapperConfigurationContext, &Adapter->Config)) {
         AfpTeardown(Adapter, AfpStageBlock);
@@ -314,14 +315,16 @@ NDIS_STATUS AfpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumInde
 
     /* Frames may be indicated from here on; before a protocol binds NDIS hands them back. */
     Adapter->PortMask = STRATA_IO_READABLE;
+    Adapter->AppliedMask = STRATA_IO_READABLE;
     Status = StrataMRegisterIoEvent(&Adapter->PortEvent, MiniportAdapterHandle, Adapter->Port.fd,
-        Adapter->PortMask, AfpPortEvent, Adapter);
+        Adapter->AppliedMask, AfpPortEvent, Adapter);
     if (Status != NDIS_STATUS_SUCCESS) {
         AfpLogError(NDIS_ERROR_CODE_DRIVER_FAILURE, "cannot watch the packet socket of interface %s (0x%08X)",
             Adapter->Config.Interface, (unsigned)Status);
         AfpTeardown(Adapter, AfpStageLink);
         return NDIS_STATUS_FAILURE;
     }
+    KeSetTargetProcessorDpc(&Adapter->RxPollDpc, (CCHAR)StrataGetIoEventProcessor(Adapter->PortEvent));
     /* Paused: a watched socket is woken for every frame the kernel frees (strata/io_event.h). */
     Status = StrataMRegisterIoEvent(&Adapter->TxEvent, MiniportAdapterHandle, Adapter->Port.tx_fd, 0,
         AfpTxEvent, Adapter);
@@ -357,7 +360,7 @@ VOID AfpHalt(NDIS_HANDLE MiniportAdapterContext)
     StrataDeregisterIoEvent(Adapter->TxEvent);
     StrataDeregisterIoEvent(Adapter->PortEvent);
     NdisMCancelTimer(&Adapter->ParkTimer, &Cancelled);
-    KeFlushQueuedDpcs(); /* a park timer that already fired has run (and done nothing) */
+    KeFlushQueuedDpcs(); /* a park timer that fired, a poll DPC queued: both ran (and did nothing) */
     AfpTxFlush(Adapter, NDIS_STATUS_FAILURE);
 
     /* Drop the adapter's own reference on RxOutstanding; the last returner sets ReturnsIdle
@@ -376,24 +379,43 @@ VOID AfpHalt(NDIS_HANDLE MiniportAdapterContext)
     AfpTeardown(Adapter, AfpStageLink);
 }
 
-VOID AfpUpdatePortMask(PAFP_ADAPTER Adapter, ULONG Set, ULONG Clear)
+/* Under MaskLock. Applies PortMask to the two sockets' watches, less READABLE while the receive
+ * side polls from its DPC and nothing once the interface is gone. */
+static VOID AfpApplyMaskLocked(PAFP_ADAPTER Adapter)
 {
-    ULONG Mask;
+    ULONG Mask = Adapter->PortMask;
+    ULONG Changed;
 
-    NdisAcquireSpinLock(&Adapter->MaskLock);
-    Mask = (Adapter->PortMask | Set) & ~Clear;
+    if (Adapter->RxPolling)
+        Mask &= ~STRATA_IO_READABLE;
     if (Adapter->Gone)
         Mask = 0;
-    if (Mask != Adapter->PortMask && !Adapter->Halting) {
-        ULONG Changed = Mask ^ Adapter->PortMask;
+    Changed = Mask ^ Adapter->AppliedMask;
+    if (Changed == 0 || Adapter->Halting)
+        return;
+    Adapter->AppliedMask = Mask;
+    if ((Changed & STRATA_IO_READABLE) != 0)
+        StrataSetIoEventMask(Adapter->PortEvent, Mask & STRATA_IO_READABLE);
+    if ((Changed & STRATA_IO_WRITABLE) != 0)
+        StrataSetIoEventMask(Adapter->TxEvent, Mask & STRATA_IO_WRITABLE);
+}
 
-        Adapter->PortMask = Mask;
-        if ((Changed & STRATA_IO_READABLE) != 0)
-            StrataSetIoEventMask(Adapter->PortEvent, Mask & STRATA_IO_READABLE);
-        if ((Changed & STRATA_IO_WRITABLE) != 0)
-            StrataSetIoEventMask(Adapter->TxEvent, Mask & STRATA_IO_WRITABLE);
-    }
+VOID AfpUpdatePortMask(PAFP_ADAPTER Adapter, ULONG Set, ULONG Clear)
+{
+    NdisAcquireSpinLock(&Adapter->MaskLock);
+    Adapter->PortMask = (Adapter->PortMask | Set) & ~Clear;
+    AfpApplyMaskLocked(Adapter);
     NdisReleaseSpinLock(&Adapter->MaskLock);
+}
+
+VOID AfpRxSetPolling(PAFP_ADAPTER Adapter, BOOLEAN Polling)
+{
+    NdisDprAcquireSpinLock(&Adapter->MaskLock);
+    Adapter->RxPolling = Polling;
+    if (Polling && !Adapter->Halting && !Adapter->Gone)
+        KeInsertQueueDpc(&Adapter->RxPollDpc, NULL, NULL);
+    AfpApplyMaskLocked(Adapter);
+    NdisDprReleaseSpinLock(&Adapter->MaskLock);
 }
 
 /* MiniportReset (ndis.h) — seed 003 §2.10 — DISPATCH_LEVEL. The interface is the kernel's and

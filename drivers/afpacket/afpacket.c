@@ -27,7 +27,8 @@
  *     Receive: the socket's io event (StrataMRegisterIoEvent) runs on one processor when the
  *     kernel hands over a frame (V2) or retires a block (V3: full, or RxBlockTimeoutMs after
  *     its first frame); in a V2 stream the handler waits for the next frame instead of
- *     sleeping, up to 20 us per run. It indicates the frames in arrays of up to 32 with
+ *     sleeping, up to 20 us per run, and a run that used its whole budget pauses READABLE and
+ *     has a DPC on the same processor run the next (NAPI style) until a run ends short. It indicates the frames in arrays of up to 32 with
  *     NdisMIndicateReceivePacket; each packet's one buffer points into the ring (no copy). A
  *     block (a V2 frame) returns to the kernel when the walk is over and every packet indicated
  *     from it came back through MiniportReturnPacket; those that come back during the handler's

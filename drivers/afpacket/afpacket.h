@@ -104,8 +104,12 @@ typedef struct _AFP_ADAPTER {
     /* Io event mask, under MaskLock. */
     NDIS_SPIN_LOCK MaskLock;
     ULONG PortMask;             /* STRATA_IO_READABLE (PortEvent), STRATA_IO_WRITABLE (TxEvent) */
+    ULONG AppliedMask;          /* what the watches are set to (AfpApplyMaskLocked) */
+    BOOLEAN RxPolling;          /* READABLE is off: RxPollDpc walks the ring (written by the io
+                                   processor only, under MaskLock) */
     BOOLEAN Halting;
     NDIS_MINIPORT_TIMER ParkTimer; /* re-arms a parked receive side (recv.c) */
+    KDPC RxPollDpc;             /* walks the ring again while a stream lasts, on the io processor */
 
     /* Receive side: the walk belongs to the io processor; the rest is interlocked. */
     struct afp_ring_config Rings;
@@ -181,6 +185,9 @@ VOID AfpShutdown(PVOID ShutdownContext);
 /* Adds Set and removes Clear from the packet sockets' watched events: READABLE is the receive
  * socket's, WRITABLE the transmit socket's. Any IRQL <= DISPATCH. */
 VOID AfpUpdatePortMask(PAFP_ADAPTER Adapter, ULONG Set, ULONG Clear);
+/* DISPATCH_LEVEL, the io processor. Polling: READABLE off and RxPollDpc queued (unless the
+ * adapter halts or the interface is gone); not polling: READABLE as PortMask says. */
+VOID AfpRxSetPolling(PAFP_ADAPTER Adapter, BOOLEAN Polling);
 
 /* ---- recv.c: the receive ring, indications and returns (§2.5, §2.7.1) ------------------------ */
 NDIS_STATUS AfpRxAllocate(PAFP_ADAPTER Adapter);
@@ -188,6 +195,7 @@ VOID AfpRxFree(PAFP_ADAPTER Adapter);
 VOID AfpRxService(PAFP_ADAPTER Adapter);
 VOID AfpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet);
 NDIS_TIMER_FUNCTION AfpParkTimer;
+KDEFERRED_ROUTINE AfpRxPollDpc;
 
 /* ---- send.c: MiniportSendPackets and the wait for ring frames (§2.8) -------------------------- */
 VOID AfpSendPackets(NDIS_HANDLE MiniportAdapterContext, PPNDIS_PACKET PacketArray, UINT NumberOfPackets);

@@ -422,8 +422,16 @@ VOID AfpRxService(PAFP_ADAPTER Adapter)
         NdisMEthIndicateReceiveComplete(Adapter->MiniportHandle);
     Adapter->RxWalker = NULL;
     AfpRxReleaseDeferred(Adapter); /* returns during the receive-complete indication */
-    if (Walked == Adapter->RxBlocksPerEvent)
+
+    /* A run that used its whole budget is in a stream: poll from a DPC with READABLE off, as a
+     * NIC driver masks its interrupt while its DPC drains the ring. Watched, the socket has the
+     * kernel call our waker for every frame it queues, on the sender's core. */
+    if (Walked == Adapter->RxBlocksPerEvent) {
+        AfpRxSetPolling(Adapter, TRUE);
         return;
+    }
+    if (Adapter->RxPolling)
+        AfpRxSetPolling(Adapter, FALSE); /* the stream ended: READABLE wakes us again */
 
     /* Everything handed over is walked. If protocols still hold packets of the last block, the
      * socket stays readable for it: park until it comes back or the timer looks again. */
@@ -454,6 +462,19 @@ VOID AfpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet)
         NdisSetEvent(&Adapter->ReturnsIdle);
         NdisReleaseSpinLock(&Adapter->MaskLock);
     }
+}
+
+/* The poll DPC (KeInitializeDpc), targeted at the io processor — DISPATCH_LEVEL. The next run of
+ * a stream; nothing once the adapter halts or the interface is gone. */
+VOID AfpRxPollDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    PAFP_ADAPTER Adapter = (PAFP_ADAPTER)DeferredContext;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    if (!Adapter->Halting && !Adapter->Gone)
+        AfpRxService(Adapter);
 }
 
 /* The park timer (NdisMInitializeTimer) — DISPATCH_LEVEL. Lets the handler look at the ring

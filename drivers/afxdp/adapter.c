@@ -292,6 +292,7 @@ static NDIS_STATUS AfxdpRegisterEvents(PAFXDP_ADAPTER Adapter)
             Adapter->Config.Interface, (unsigned)Status);
         return Status;
     }
+    KeSetTargetProcessorDpc(&Adapter->RxPollDpc, (CCHAR)StrataGetIoEventProcessor(Adapter->PortEvent));
     /* Paused until sends are in flight: a watched socket is woken for every frame the kernel frees. */
     Status = StrataMRegisterIoEvent(&Adapter->TxEvent, Adapter->MiniportHandle, xp_port_tx_fd(Adapter->Port), 0,
         AfxdpTxEvent, Adapter);
@@ -382,6 +383,7 @@ NDIS_STATUS AfxdpInitialize(PNDIS_STATUS OpenErrorStatus, PUINT SelectedMediumIn
     NdisMSetAttributesEx(MiniportAdapterHandle, (NDIS_HANDLE)Adapter, 0, NDIS_ATTRIBUTE_DESERIALIZE,
         NdisInterfaceInternal);
     NdisMInitializeTimer(&Adapter->TxTimer, MiniportAdapterHandle, AfxdpTxTimer, Adapter);
+    KeInitializeDpc(&Adapter->RxPollDpc, AfxdpRxPollDpc, Adapter);
 
     Status = AfxdpAllocatePackets(Adapter);
     if (Status != NDIS_STATUS_SUCCESS) {
@@ -433,7 +435,7 @@ VOID AfxdpHalt(NDIS_HANDLE MiniportAdapterContext)
     StrataDeregisterIoEvent(Adapter->TxEvent);
     StrataDeregisterIoEvent(Adapter->PortEvent);
     NdisMCancelTimer(&Adapter->TxTimer, &Cancelled);
-    /* A timer function already running sees Halting; this waits until it has left. */
+    /* A timer function or poll DPC already running sees Halting; this waits until it has left. */
     KeFlushQueuedDpcs();
 
     NdisAcquireSpinLock(&Adapter->FillLock);

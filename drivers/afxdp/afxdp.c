@@ -23,6 +23,8 @@
  *     frame goes back on the fill ring when its packet comes back (MiniportReturnPacket) or at
  *     once when the protocols did not keep it. When most frames are held by protocols the batch
  *     is indicated with NDIS_STATUS_RESOURCES, so NDIS copies and the frames return at once.
+ *     A run that drained its whole budget pauses READABLE and has a DPC on the same processor
+ *     run the next, until a run ends short of it.
  *
  *     Send: MiniportSendPackets copies each packet into a free transmit frame, posts the batch on
  *     the transmit ring and kicks the kernel (sendto, MSG_DONTWAIT; again while frames remain, as

@@ -77,6 +77,9 @@ typedef struct _AFXDP_ADAPTER {
     INT LinkFd;
     NDIS_HANDLE PortEvent;      /* the receive socket */
     NDIS_HANDLE TxEvent;        /* the transmit socket: WRITABLE or paused (Writable) */
+    KDPC RxPollDpc;             /* drains the receive ring again while a stream lasts */
+    BOOLEAN RxPolling;          /* the receive socket's watch is paused: RxPollDpc polls
+                                   (written by the io processor only, under TxLock) */
     NDIS_HANDLE LinkEvent;
 
     /* OID state: NDIS passes one request at a time to a miniport. */
@@ -145,6 +148,7 @@ VOID AfxdpShutdown(PVOID ShutdownContext);
 /* ---- datapath.c: the io handlers, receive indications, returns, sends (§2.7, §2.8) ------------- */
 VOID AfxdpPortEvent(PVOID Context, ULONG Events);
 VOID AfxdpTxEvent(PVOID Context, ULONG Events);
+KDEFERRED_ROUTINE AfxdpRxPollDpc;
 VOID AfxdpLinkEvent(PVOID Context, ULONG Events);
 VOID AfxdpTxTimer(PVOID SystemSpecific1, PVOID FunctionContext, PVOID SystemSpecific2, PVOID SystemSpecific3);
 VOID AfxdpReturnPacket(NDIS_HANDLE MiniportAdapterContext, PNDIS_PACKET Packet);

@@ -44,6 +44,21 @@ static BOOLEAN AfxdpRxPoll(PAFXDP_ADAPTER Adapter, UINT Received, PULONGLONG Dea
     return FALSE;
 }
 
+/* DISPATCH_LEVEL, on the io processor. Polling: the receive socket's watch paused and RxPollDpc
+ * queued; not polling: READABLE watched. Nothing once the adapter halts (its events go away). */
+static VOID AfxdpRxSetPolling(PAFXDP_ADAPTER Adapter, BOOLEAN Polling)
+{
+    NdisDprAcquireSpinLock(&Adapter->TxLock);
+    if (!Adapter->Halting) {
+        if (Polling != Adapter->RxPolling)
+            StrataSetIoEventMask(Adapter->PortEvent, Polling ? 0 : STRATA_IO_READABLE);
+        Adapter->RxPolling = Polling;
+        if (Polling)
+            KeInsertQueueDpc(&Adapter->RxPollDpc, NULL, NULL);
+    }
+    NdisDprReleaseSpinLock(&Adapter->TxLock);
+}
+
 /* DISPATCH_LEVEL, on the io processor. Drains the receive ring in batches: each frame's packet
  * gets a buffer mapping the frame where the kernel wrote it, the batch is indicated as one packet
  * array, and what the protocols did not keep goes straight back to the fill ring. */
@@ -128,6 +143,13 @@ static VOID AfxdpReceive(PAFXDP_ADAPTER Adapter)
         Adapter->RxBytes += Bytes;
         Adapter->RxErrors += Errors;
     }
+    /* A run that used its whole budget is in a stream: poll from a DPC with READABLE off, as a
+     * NIC driver masks its interrupt while its DPC drains the ring. Watched, the socket has the
+     * kernel call our waker for every frame it queues, on the sender's core. */
+    if (Round == AFXDP_RX_ROUNDS)
+        AfxdpRxSetPolling(Adapter, TRUE);
+    else if (Adapter->RxPolling)
+        AfxdpRxSetPolling(Adapter, FALSE); /* the stream ended: READABLE wakes us again */
 }
 
 /* MiniportReturnPacket (ndis.h) — seed 003 §2.7.1 — DISPATCH_LEVEL; any processor. A packet a
@@ -366,6 +388,19 @@ ULONG AfxdpDrainSends(PAFXDP_ADAPTER Adapter, ULONG WaitMs)
 }
 
 /* ---- io handlers ------------------------------------------------------------------------------- */
+
+/* The poll DPC (KeInitializeDpc), targeted at the io processor — DISPATCH_LEVEL. The next run of
+ * a stream; nothing once the adapter halts. */
+VOID AfxdpRxPollDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    PAFXDP_ADAPTER Adapter = (PAFXDP_ADAPTER)DeferredContext;
+
+    UNREFERENCED_PARAMETER(Dpc);
+    UNREFERENCED_PARAMETER(SystemArgument1);
+    UNREFERENCED_PARAMETER(SystemArgument2);
+    if (!Adapter->Halting)
+        AfxdpReceive(Adapter);
+}
 
 /* STRATA_IO_EVENT_HANDLER for the receive socket — DISPATCH_LEVEL, on the adapter's io
  * processor. READABLE: frames arrived. */
