@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -38,6 +39,7 @@
 #include "common/log.h"
 #include "host/loop_probe_stack.h"
 #include "netns.h"
+#include "ntos/processor.h"
 #include "probe/probe_hooks.h"
 #include "registry/value.h"
 #include "strata/host.hpp"
@@ -607,6 +609,47 @@ TEST_P(AfpacketRings, RingFullWhileProtocolsHoldEveryBlockDropsThenRecovers) {
     })) << "frames flow again once the blocks are back";
     EXPECT_TRUE(eventually([&] { return afp_stats().ReturnsOutstanding == 0; }));
     EXPECT_EQ(probe_stats().PayloadErrors, 0u);
+}
+
+// A run that finds more than its budget (256 V2 frames, 16 V3 blocks) is in a stream: the next
+// runs come from a DPC with READABLE paused, and once a run ends short the socket is watched
+// again, so a lone frame afterwards still wakes the adapter.
+TEST_P(AfpacketRings, AStreamIsWalkedFromADpcAndALoneFrameStillWakesTheAdapter) {
+    STRATA_REQUIRE_NETWORKS();
+    // V3 blocks retire only when full (or a second after their first frame), so that a slow
+    // sender cannot fill the ring with part-full blocks while the processor is held.
+    ASSERT_NO_FATAL_FAILURE(start_near({{"RxBlockTimeoutMs", Value::dword(1000)}}));
+    NamespaceSocket far_socket(*ns_, far(), PROBE_ETHERTYPE);
+    Mac near_mac = mac_of(near());
+    Mac far_mac = far_mac_address();
+    const bool v2 = GetParam() == 2;
+    // V2: 600 of 2048 ring frames. V3: about 19 of 32 blocks of 128 KiB, as frames of ~1.1 KiB.
+    const std::uint64_t kFrames = v2 ? 600 : 2300;
+    const std::size_t kSize = v2 ? 200 : 1000;
+    auto get_processor = reinterpret_cast<ULONG (*)(PVOID)>(host_->driver_symbol("afpacket", "AfpGetProcessor"));
+    ASSERT_NE(get_processor, nullptr);
+
+    // The adapter's processor is held while the ring fills, so that one run finds it all.
+    auto holding = std::make_shared<std::atomic<bool>>(false);
+    auto release = std::make_shared<std::atomic<bool>>(false);
+    strata::ntos::post_to_processor(get_processor(adapter_), [holding, release] {
+        holding->store(true);
+        while (!release->load()) std::this_thread::yield();
+    });
+    ASSERT_TRUE(eventually([&] { return holding->load(); }));
+    for (std::uint64_t i = 0; i < kFrames; ++i)
+        ASSERT_TRUE(far_socket.send(probe_frame(near_mac, far_mac, 9, i, kSize)));
+    release->store(true);
+
+    ASSERT_EQ(probe_.wait_received(binding_, kFrames, kWaitMs), NDIS_STATUS_SUCCESS)
+        << "received " << probe_stats().ReceivedFrames << ", kernel drops " << afp_stats().RxKernelDrops;
+    EXPECT_GE(afp_stats().RxPolledRuns, 1u) << "the runs after the first came from the poll DPC";
+    EXPECT_EQ(probe_stats().SequenceErrors, 0u);
+
+    ASSERT_TRUE(far_socket.send(probe_frame(near_mac, far_mac, 9, kFrames, 60)));
+    ASSERT_EQ(probe_.wait_received(binding_, kFrames + 1, kWaitMs), NDIS_STATUS_SUCCESS)
+        << "READABLE is watched again after the stream";
+    EXPECT_TRUE(eventually([&] { return afp_stats().ReturnsOutstanding == 0; }));
 }
 
 TEST_P(AfpacketRings, OffloadsTheSenderLeftUndoneAreFinishedBeforeProtocolsSeeTheFrames) {

@@ -135,6 +135,7 @@ typedef struct _AFP_ADAPTER {
     ULONG64 RxChecksummed;
     ULONG64 RxSegments;
     ULONG64 RxCopied;
+    ULONG64 RxPolledRuns;
     volatile LONG64 RxKernelDrops;
 
     /* Task offload enabled by OID_TCP_TASK_OFFLOAD (oid.c); read by the send path. */

@@ -36,6 +36,8 @@ typedef struct _AFP_STATS {
     ULONG64 TxWaiting;           /* sends waiting now */
     ULONG64 TxKickErrors;        /* send(2) calls that failed (ENETDOWN, ENXIO, ...) */
     ULONG64 MediaIndications;    /* NDIS_STATUS_MEDIA_CONNECT/_DISCONNECT indications made */
+    ULONG64 RxPolledRuns;        /* receive runs made by the poll DPC, READABLE paused, because
+                                    the run before used its whole budget (a stream) */
 } AFP_STATS, *PAFP_STATS;
 
 /* AfpFindAdapter — the adapter driving the Linux interface named InterfaceName, or NULL. Any

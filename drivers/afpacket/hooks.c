@@ -55,6 +55,7 @@ VOID AfpGetStats(PVOID AdapterHandle, AFP_STATS *Stats)
     NdisReleaseSpinLock(&Adapter->TxLock);
     Stats->TxKickErrors = (ULONG64)Adapter->TxKickErrors;
     Stats->MediaIndications = (ULONG64)Adapter->MediaIndications;
+    Stats->RxPolledRuns = Adapter->RxPolledRuns;
 }
 
 ULONG AfpGetProcessor(PVOID AdapterHandle)

@@ -473,8 +473,10 @@ VOID AfpRxPollDpc(PKDPC Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID
     UNREFERENCED_PARAMETER(Dpc);
     UNREFERENCED_PARAMETER(SystemArgument1);
     UNREFERENCED_PARAMETER(SystemArgument2);
-    if (!Adapter->Halting && !Adapter->Gone)
-        AfpRxService(Adapter);
+    if (Adapter->Halting || Adapter->Gone)
+        return;
+    Adapter->RxPolledRuns++;
+    AfpRxService(Adapter);
 }
 
 /* The park timer (NdisMInitializeTimer) — DISPATCH_LEVEL. Lets the handler look at the ring
